@@ -1,0 +1,58 @@
+"""Account handles as citizens type them, reduced to one form per account for matching.
+
+"@ImranKhanPTI", "imrankhanpti" and "https://x.com/ImranKhanPTI/status/1" are the same X account.
+"""
+
+import re
+from urllib.parse import parse_qs, urlsplit
+
+from django.utils.translation import gettext as _
+
+from .models import Platform
+
+HANDLE_RE = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
+# Path segments that come before the handle itself on some platforms' profile URLs.
+PATH_PREFIXES = {"c", "user", "channel", "people", "pg", "profile", "u"}
+# YouTube channel IDs are case-sensitive; everything else is matched case-insensitively.
+CASE_SENSITIVE_PREFIXES = {"channel"}
+
+
+class InvalidHandle(ValueError):
+    pass
+
+
+def handle_normalize(platform: Platform, raw: str) -> str:
+    """The handle in its matching form, from a handle or a profile URL; raises InvalidHandle."""
+    value = raw.strip()
+    if not value:
+        raise InvalidHandle(_("Enter the account's handle or profile link."))
+    if "/" in value or value.lower().startswith(("http:", "https:", "www.")):
+        value = _handle_from_url(platform, value)
+    handle = value.lstrip("@")
+    if not HANDLE_RE.match(handle):
+        raise InvalidHandle(_("A handle has only letters, numbers, dots, dashes and underscores."))
+    return handle if value.startswith("UC") and platform.slug == "youtube" else handle.lower()
+
+
+def _handle_from_url(platform: Platform, value: str) -> str:
+    if "://" not in value:
+        value = "https://" + value
+    parts = urlsplit(value)
+    host = (parts.hostname or "").lower().removeprefix("www.").removeprefix("m.").removeprefix("mobile.")
+    if platform.hosts and host not in platform.hosts:
+        raise InvalidHandle(
+            _("This link is not a %(platform)s profile. Use a link on %(hosts)s.")
+            % {"platform": platform.name, "hosts": ", ".join(platform.hosts)}
+        )
+    segments = [s for s in parts.path.split("/") if s]
+    if segments and segments[0] == "profile.php":
+        ids = parse_qs(parts.query).get("id", [])
+        if ids:
+            return ids[0]
+    if segments and segments[0].lower() in PATH_PREFIXES and len(segments) > 1:
+        if segments[0].lower() in CASE_SENSITIVE_PREFIXES:
+            return segments[1]
+        segments = segments[1:]
+    if not segments:
+        raise InvalidHandle(_("The link does not include the account's name."))
+    return segments[0]

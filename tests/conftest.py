@@ -1,0 +1,73 @@
+"""The cast: citizen Farah, caseworkers Ayesha and Bilal (another platform team), supervisor Sana,
+analyst Omar and correspondence officer Zara. Roles are the groups the roles migration creates."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.contrib.auth.models import Group, User
+from django.core.cache import cache
+
+from complaints.models import Platform, StaffProfile
+
+from .factories import platform_get
+
+# Playwright's sync API runs an event loop in the test thread; Django's ORM refuses that by default.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "1")
+
+STAFF_PASSWORD = "correct-horse-battery-staple"
+
+
+@pytest.fixture(autouse=True)
+def _clean_cache():
+    # Rate-limit counters live in the (real, shared) Redis cache: no test may inherit another's.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def x_platform(db) -> Platform:
+    return platform_get("x")
+
+
+@pytest.fixture
+def facebook_platform(db) -> Platform:
+    return platform_get("facebook")
+
+
+def _staff(username: str, role: str, *, first_name: str, platforms: list[Platform] | None = None) -> User:
+    user = User.objects.create_user(
+        username=username, password=STAFF_PASSWORD, email=f"{username}@pta.example", first_name=first_name, is_staff=True
+    )
+    user.groups.add(Group.objects.get_or_create(name=role)[0])
+    profile, _ = StaffProfile.objects.get_or_create(user=user)
+    if platforms:
+        profile.platforms.set(platforms)
+    return user
+
+
+@pytest.fixture
+def ayesha(db, x_platform) -> User:
+    return _staff("ayesha", "Caseworker", first_name="Ayesha", platforms=[x_platform])
+
+
+@pytest.fixture
+def bilal(db, facebook_platform) -> User:
+    return _staff("bilal", "Caseworker", first_name="Bilal", platforms=[facebook_platform])
+
+
+@pytest.fixture
+def sana(db) -> User:
+    return _staff("sana", "Supervisor", first_name="Sana")
+
+
+@pytest.fixture
+def omar(db) -> User:
+    return _staff("omar", "Analyst", first_name="Omar")
+
+
+@pytest.fixture
+def zara(db) -> User:
+    return _staff("zara", "Correspondence officer", first_name="Zara")
