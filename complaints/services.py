@@ -7,7 +7,7 @@ its domain signal (complaints/signals.py) inside that transaction.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
@@ -185,3 +185,49 @@ def _complaint_submit(*, data: ComplaintData, evidence: list[EvidenceUpload], st
     )
     signals.complaint_submitted.send(sender=Complaint, complaint=complaint)
     return complaint
+
+
+@transaction.atomic
+def case_transition(
+    *,
+    case: Case,
+    to: str,
+    actor: AbstractBaseUser | None,
+    outcome: str = "",
+    note: str = "",
+    response_due_at: datetime | None = None,
+) -> Case:
+    """Move a case along its workflow; raises InvalidTransition where the model's table forbids it."""
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    case.check_transition(to, outcome=outcome)
+    old = case.status
+    now = timezone.now()
+    case.status = to
+    case.status_changed_at = now
+    fields = ["status", "status_changed_at"]
+    if to == Case.Status.REFERRED_TO_PLATFORM and case.sent_to_platform_at is None:
+        case.sent_to_platform_at = now
+        fields.append("sent_to_platform_at")
+    if to == Case.Status.AWAITING_PLATFORM and response_due_at is not None:
+        case.response_due_at = response_due_at
+        fields.append("response_due_at")
+    if to == Case.Status.PLATFORM_RESPONDED or (to == Case.Status.CLOSED and old == Case.Status.AWAITING_PLATFORM):
+        if case.platform_responded_at is None and outcome != Case.Outcome.NO_RESPONSE:
+            case.platform_responded_at = now
+            case.timely_response = case.response_due_at is None or now <= case.response_due_at
+            fields += ["platform_responded_at", "timely_response"]
+    if to == Case.Status.CLOSED:
+        case.closed_at, case.outcome = now, outcome
+        fields += ["closed_at", "outcome"]
+    elif old == Case.Status.CLOSED:
+        case.closed_at, case.outcome = None, ""
+        fields += ["closed_at", "outcome"]
+    case.save(update_fields=fields)
+    data: dict[str, Any] = {"old": old, "new": to}
+    if outcome:
+        data["outcome"] = outcome
+    if note:
+        data["note"] = note
+    case_event_add(case=case, kind=CaseEvent.Kind.STATUS_CHANGED, actor=actor, data=data)
+    signals.case_status_changed.send(sender=Case, case=case, old=old, new=to, actor=actor)
+    return case

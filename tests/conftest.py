@@ -71,3 +71,6 @@ def omar(db) -> User:
 @pytest.fixture
 def zara(db) -> User:
     return _staff("zara", "Correspondence officer", first_name="Zara")
+
+
+pytest_plugins = ["tests.browser"]
