@@ -20,7 +20,7 @@ run: install
 
 # The suite needs the real PostgreSQL and Redis, and Debian's Chromium for the browser tests.
 test: install services browser
-	$(PY) manage.py compilemessages --ignore=.venv -v 0
+	if command -v msgfmt >/dev/null; then $(PY) manage.py compilemessages --ignore=.venv -v 0; fi
 	DJANGO_SETTINGS_MODULE=regulator_portal.settings.test $(PY) manage.py makemigrations --check --dry-run -v 0
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 

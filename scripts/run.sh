@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 PORT="${PORT:-8000}"
 
-$PY manage.py compilemessages --ignore=.venv -v 0
+if command -v msgfmt >/dev/null; then $PY manage.py compilemessages --ignore=.venv -v 0; fi
 $PY manage.py migrate --no-input -v 0
 $PY manage.py collectstatic --no-input -v 0
 $PY manage.py seed_demo
