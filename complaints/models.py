@@ -10,8 +10,8 @@ import secrets
 from typing import ClassVar
 
 from django.conf import settings
-from django.db import models
 from django.core.files.storage import Storage, storages
+from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -20,6 +20,19 @@ from encrypted_fields.fields import EncryptedCharField
 
 class InvalidTransition(Exception):
     """A status change that the model's transition table does not allow."""
+
+
+class CaseActionError(Exception):
+    """An assignment, merge, split or triage that the state of the rows does not allow."""
+
+
+class Role:
+    """The staff groups that the roles migration creates. Other apps grant permissions to them by name."""
+
+    CASEWORKER = "Caseworker"
+    SUPERVISOR = "Supervisor"
+    CORRESPONDENCE_OFFICER = "Correspondence officer"
+    ANALYST = "Analyst"
 
 
 class Province(models.TextChoices):
@@ -65,7 +78,9 @@ class Platform(models.Model):
 class PlatformContact(models.Model):
     platform = models.ForeignKey(Platform, on_delete=models.CASCADE, related_name="contacts")
     name = models.CharField(_("name"), max_length=200)
-    role = models.CharField(_("role"), max_length=200, help_text=_('e.g. "Trust and Safety", "grievance officer in Pakistan"'))
+    role = models.CharField(
+        _("role"), max_length=200, help_text=_('e.g. "Trust and Safety", "grievance officer in Pakistan"')
+    )
     email = models.EmailField(_("email"))
     is_primary = models.BooleanField(_("primary contact"), default=True)
 
@@ -104,6 +119,9 @@ class ReferenceCounter(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["scope", "year"], name="unique_counter_scope_year")]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.year}: {self.value}"
 
 
 class Case(models.Model):
@@ -177,11 +195,17 @@ class Case(models.Model):
     # A case split out of another may share its account; only an unsplit case receives new complaints.
     split_from = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     merged_into = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    # When the escalation task last flagged this case; it flags again only once a later due_at passes.
+    escalated_at = models.DateTimeField(_("escalated as overdue"), null=True, blank=True)
 
     class Meta:
         ordering = ["-opened_at", "-id"]
         verbose_name = _("case")
         verbose_name_plural = _("cases")
+        permissions = [
+            ("view_all_cases", "Can see every case, not only unassigned ones and their own"),
+            ("assign_case", "Can assign and reassign cases, and act on anyone's case"),
+        ]
         constraints = [
             # Two concurrent complaints about one account must end in one case: the loser of the
             # race hits this constraint and joins the winner's case.
@@ -190,9 +214,7 @@ class Case(models.Model):
                 condition=~Q(status="CLOSED") & Q(split_from__isnull=True),
                 name="one_open_case_per_account",
             ),
-            models.CheckConstraint(
-                condition=~Q(status="CLOSED") | ~Q(outcome=""), name="closed_case_has_outcome"
-            ),
+            models.CheckConstraint(condition=~Q(status="CLOSED") | ~Q(outcome=""), name="closed_case_has_outcome"),
         ]
         indexes = [
             models.Index(fields=["-opened_at", "-id"], name="case_opened_idx"),
@@ -200,6 +222,12 @@ class Case(models.Model):
             models.Index(fields=["assigned_to", "status"], name="case_assignee_idx"),
             models.Index(fields=["due_at"], name="case_due_idx", condition=~Q(status="CLOSED")),
             models.Index(fields=["platform", "account_handle_normalized"], name="case_account_idx"),
+            models.Index(fields=["platform", "-opened_at"], name="case_platform_idx"),
+            models.Index(fields=["priority", "-opened_at"], name="case_priority_idx"),
+            # LIKE 'prefix%' on the handle search, whatever the database collation.
+            models.Index(
+                fields=["account_handle_normalized"], name="case_handle_like_idx", opclasses=["varchar_pattern_ops"]
+            ),
         ]
 
     def __str__(self) -> str:
@@ -276,9 +304,13 @@ class Complaint(models.Model):
 
     reference = models.CharField(_("reference"), max_length=40, unique=True)
     received_at = models.DateTimeField(_("received"), default=timezone.now)
-    submitted_via = models.CharField(_("submitted via"), max_length=20, choices=SubmittedVia.choices, default=SubmittedVia.WEB)
+    submitted_via = models.CharField(
+        _("submitted via"), max_length=20, choices=SubmittedVia.choices, default=SubmittedVia.WEB
+    )
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.RECEIVED)
-    status_reason = models.TextField(_("reason"), blank=True, help_text=_("Why the complaint was rejected, shown to the citizen."))
+    status_reason = models.TextField(
+        _("reason"), blank=True, help_text=_("Why the complaint was rejected, shown to the citizen.")
+    )
     duplicate_of = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="complaints", verbose_name=_("case"))
 
@@ -291,15 +323,21 @@ class Complaint(models.Model):
     email = models.EmailField(_("email"), blank=True)
     province = models.CharField(_("province or territory"), max_length=5, choices=Province.choices)
     city = models.CharField(_("city"), max_length=100)
-    preferred_language = models.CharField(_("preferred language"), max_length=2, choices=Language.choices, default=Language.URDU)
+    preferred_language = models.CharField(
+        _("preferred language"), max_length=2, choices=Language.choices, default=Language.URDU
+    )
 
     # The account and what the platform did to it.
-    platform = models.ForeignKey(Platform, on_delete=models.PROTECT, related_name="complaints", verbose_name=_("platform"))
+    platform = models.ForeignKey(
+        Platform, on_delete=models.PROTECT, related_name="complaints", verbose_name=_("platform")
+    )
     account_handle = models.CharField(_("account handle"), max_length=200)
     account_handle_normalized = models.CharField(_("normalized handle"), max_length=200)
     account_url = models.URLField(_("account URL"), blank=True, max_length=500)
     platform_account_id = models.CharField(_("platform account ID"), max_length=100, blank=True)
-    account_type = models.CharField(_("account type"), max_length=10, choices=AccountType.choices, default=AccountType.PRIVATE)
+    account_type = models.CharField(
+        _("account type"), max_length=10, choices=AccountType.choices, default=AccountType.PRIVATE
+    )
     action_type = models.CharField(_("what the platform did"), max_length=30, choices=ActionType.choices)
     action_date = models.DateField(_("date of the action"))
     platform_notice_text = models.TextField(_("reason the platform gave"), blank=True)
@@ -319,6 +357,14 @@ class Complaint(models.Model):
             models.Index(fields=["status", "-received_at"], name="complaint_status_idx"),
             models.Index(fields=["platform", "account_handle_normalized"], name="complaint_account_idx"),
             models.Index(fields=["case", "received_at"], name="complaint_case_idx"),
+            models.Index(fields=["platform", "-received_at"], name="complaint_platform_idx"),
+            models.Index(fields=["category", "-received_at"], name="complaint_category_idx"),
+            models.Index(fields=["province", "-received_at"], name="complaint_province_idx"),
+            models.Index(
+                fields=["account_handle_normalized"],
+                name="complaint_handle_like_idx",
+                opclasses=["varchar_pattern_ops"],
+            ),
         ]
 
     def __str__(self) -> str:
@@ -392,7 +438,9 @@ class CaseEvent(models.Model):
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
     complaint = models.ForeignKey(Complaint, on_delete=models.SET_NULL, null=True, blank=True, related_name="events")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     kind = models.CharField(max_length=30, choices=Kind.choices)
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -424,3 +472,5 @@ class PiiAccessLog(models.Model):
         verbose_name = _("PII access")
         verbose_name_plural = _("PII access log")
 
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.at:%Y-%m-%d %H:%M}"

@@ -11,15 +11,28 @@ from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AbstractBaseUser, User
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
 from . import signals
-from .models import Case, CaseEvent, Complaint, Evidence, Platform, ReferenceCounter
+from .models import (
+    Case,
+    CaseActionError,
+    CaseEvent,
+    Complaint,
+    Evidence,
+    PiiAccessLog,
+    Platform,
+    ReferenceCounter,
+    Role,
+    StaffProfile,
+)
 from .pii import pii_hash
+from .selectors import supervisors
+from .sla import sla_due_at
 
 
 @dataclass(frozen=True)
@@ -110,6 +123,7 @@ def case_for_account(*, platform: Platform, account_handle: str, account_handle_
                     platform=platform,
                     account_handle=account_handle,
                     account_handle_normalized=account_handle_normalized,
+                    due_at=sla_due_at(status=Case.Status.NEW, priority=Case.Priority.ROUTINE, start=timezone.now()),
                 )
         except IntegrityError:
             continue
@@ -132,11 +146,13 @@ def complaint_submit(*, data: ComplaintData, evidence: list[EvidenceUpload]) -> 
 
 @transaction.atomic
 def _complaint_submit(*, data: ComplaintData, evidence: list[EvidenceUpload], stored: list[Evidence]) -> Complaint:
-    case, _created = case_for_account(
+    case, created = case_for_account(
         platform=data.platform,
         account_handle=data.account_handle,
         account_handle_normalized=data.account_handle_normalized,
     )
+    if created:
+        case_autoassign(case=case)
     complaint = Complaint(
         reference=reference_next(scope="complaint"),
         case=case,
@@ -187,6 +203,16 @@ def _complaint_submit(*, data: ComplaintData, evidence: list[EvidenceUpload], st
     return complaint
 
 
+def evidence_download_record(*, evidence: Evidence, actor: User) -> PiiAccessLog:
+    """The access-log row for a member of staff downloading a complainant's evidence file."""
+    return PiiAccessLog.objects.create(
+        user=actor,
+        complaint_id=evidence.complaint_id,
+        action=PiiAccessLog.Action.EVIDENCE,
+        detail={"evidence": evidence.pk, "sha256": evidence.sha256, "reference": evidence.complaint.reference},
+    )
+
+
 @transaction.atomic
 def case_transition(
     *,
@@ -211,17 +237,21 @@ def case_transition(
     if to == Case.Status.AWAITING_PLATFORM and response_due_at is not None:
         case.response_due_at = response_due_at
         fields.append("response_due_at")
-    if to == Case.Status.PLATFORM_RESPONDED or (to == Case.Status.CLOSED and old == Case.Status.AWAITING_PLATFORM):
-        if case.platform_responded_at is None and outcome != Case.Outcome.NO_RESPONSE:
-            case.platform_responded_at = now
-            case.timely_response = case.response_due_at is None or now <= case.response_due_at
-            fields += ["platform_responded_at", "timely_response"]
+    responded = to == Case.Status.PLATFORM_RESPONDED or (
+        to == Case.Status.CLOSED and old == Case.Status.AWAITING_PLATFORM
+    )
+    if responded and case.platform_responded_at is None and outcome != Case.Outcome.NO_RESPONSE:
+        case.platform_responded_at = now
+        case.timely_response = case.response_due_at is None or now <= case.response_due_at
+        fields += ["platform_responded_at", "timely_response"]
     if to == Case.Status.CLOSED:
         case.closed_at, case.outcome = now, outcome
         fields += ["closed_at", "outcome"]
     elif old == Case.Status.CLOSED:
         case.closed_at, case.outcome = None, ""
         fields += ["closed_at", "outcome"]
+    case.due_at = _due_at_for(case, now)
+    fields.append("due_at")
     case.save(update_fields=fields)
     data: dict[str, Any] = {"old": old, "new": to}
     if outcome:
@@ -231,3 +261,292 @@ def case_transition(
     case_event_add(case=case, kind=CaseEvent.Kind.STATUS_CHANGED, actor=actor, data=data)
     signals.case_status_changed.send(sender=Case, case=case, old=old, new=to, actor=actor)
     return case
+
+
+def _due_at_for(case: Case, start: datetime) -> datetime | None:
+    """When the case's current step becomes overdue: the SLA table, or the platform's own deadline."""
+    if case.status == Case.Status.CLOSED:
+        return None
+    if case.status == Case.Status.AWAITING_PLATFORM:
+        return case.response_due_at
+    return sla_due_at(status=case.status, priority=case.priority, start=start)
+
+
+def _user_label(user: AbstractBaseUser | None) -> str | None:
+    return user.get_username() if user is not None else None
+
+
+@transaction.atomic
+def case_assign(*, case: Case, to: User, actor: AbstractBaseUser | None) -> Case:
+    """Give a case to a caseworker (or take it from one when a supervisor reassigns it)."""
+    if not (to.is_active and to.is_staff):
+        raise CaseActionError(f"{to.get_username()} is not active staff and cannot be assigned cases.")
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    if not case.is_open:
+        raise CaseActionError(f"{case.reference} is closed; reopen it before assigning it.")
+    old = case.assigned_to
+    if old is not None and old.pk == to.pk:
+        return case
+    case.assigned_to = to
+    case.save(update_fields=["assigned_to"])
+    StaffProfile.objects.update_or_create(user=to, defaults={"last_assigned_at": timezone.now()})
+    case_event_add(
+        case=case,
+        kind=CaseEvent.Kind.ASSIGNED,
+        actor=actor,
+        data={"old": _user_label(old), "new": to.get_username()},
+    )
+    return case
+
+
+@transaction.atomic
+def case_take(*, case: Case, actor: User) -> Case:
+    """A caseworker takes an unassigned case; a case someone else holds cannot be taken."""
+    locked = Case.objects.select_for_update().get(pk=case.pk)
+    if locked.assigned_to_id not in (None, actor.pk):
+        raise CaseActionError(f"{locked.reference} is already assigned to someone else.")
+    return case_assign(case=locked, to=actor, actor=actor)
+
+
+def case_autoassign(*, case: Case) -> User | None:
+    """Give a new case to the active, present caseworker with the fewest open cases.
+
+    Ties go to whoever was assigned least recently. With CASE_ASSIGN_BY_PLATFORM_TEAM, only
+    caseworkers in the platform's team (or in no team: generalists) are considered. Returns the
+    assignee, or None when nobody is available (the case then waits in the unassigned queue).
+    """
+    candidates = User.objects.filter(
+        is_active=True, is_staff=True, groups__name=Role.CASEWORKER, staff_profile__is_away=False
+    )
+    if settings.CASE_ASSIGN_BY_PLATFORM_TEAM:
+        team = candidates.filter(staff_profile__platforms=case.platform_id)
+        candidates = team if team.exists() else candidates.filter(staff_profile__platforms__isnull=True)
+    chosen = (
+        candidates.annotate(
+            open_cases=Count("assigned_cases", filter=~Q(assigned_cases__status=Case.Status.CLOSED), distinct=True)
+        )
+        .order_by("open_cases", F("staff_profile__last_assigned_at").asc(nulls_first=True), "pk")
+        .first()
+    )
+    if chosen is None:
+        return None
+    case_assign(case=case, to=chosen, actor=None)
+    return chosen
+
+
+@transaction.atomic
+def case_reassign_bulk(*, cases: QuerySet[Case] | list[Case], to: User, actor: AbstractBaseUser) -> int:
+    """A supervisor moves many cases to one caseworker; each move is its own event row."""
+    moved = 0
+    for case in cases:
+        if case.is_open and case.assigned_to_id != to.pk:
+            case_assign(case=case, to=to, actor=actor)
+            moved += 1
+    return moved
+
+
+@transaction.atomic
+def case_note_add(*, case: Case, text: str, actor: AbstractBaseUser) -> CaseEvent:
+    text = text.strip()
+    if not text:
+        raise CaseActionError("A note cannot be empty.")
+    return case_event_add(case=case, kind=CaseEvent.Kind.NOTE, actor=actor, data={"text": text[:5000]})
+
+
+@transaction.atomic
+def case_priority_set(*, case: Case, priority: str, actor: AbstractBaseUser) -> Case:
+    """Change a case's priority; the current step's deadline is recomputed from when it started."""
+    if priority not in Case.Priority.values:
+        raise CaseActionError(f"Unknown priority {priority}.")
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    old = case.priority
+    if old == priority:
+        return case
+    case.priority = priority
+    if case.status != Case.Status.AWAITING_PLATFORM:
+        case.due_at = _due_at_for(case, case.status_changed_at)
+    case.save(update_fields=["priority", "due_at"])
+    case_event_add(case=case, kind=CaseEvent.Kind.PRIORITY_CHANGED, actor=actor, data={"old": old, "new": priority})
+    return case
+
+
+@transaction.atomic
+def case_merge(*, source: Case, target: Case, actor: AbstractBaseUser) -> Case:
+    """Move every complaint and event of ``source`` into ``target``, and close ``source`` as merged.
+
+    The events move too, so the surviving case's timeline tells the whole story. The source is
+    closed without case_status_changed: its citizens now follow the target case, and must not be
+    told that "their" case closed.
+    """
+    if source.pk == target.pk:
+        raise CaseActionError("A case cannot be merged into itself.")
+    # Lock in id order so that two merges of the same pair cannot deadlock.
+    locked = {c.pk: c for c in Case.objects.select_for_update().filter(pk__in=[source.pk, target.pk]).order_by("pk")}
+    source, target = locked[source.pk], locked[target.pk]
+    if not (source.is_open and target.is_open):
+        raise CaseActionError("Only two open cases can be merged.")
+    if source.platform_id != target.platform_id:
+        raise CaseActionError("Cases about accounts on different platforms cannot be merged.")
+    moved = Complaint.objects.filter(case=source).update(case=target)
+    CaseEvent.objects.filter(case=source).update(case=target)
+    now = timezone.now()
+    old_status = source.status
+    source.status, source.status_changed_at = Case.Status.CLOSED, now
+    source.closed_at, source.outcome, source.merged_into, source.due_at = now, Case.Outcome.NOT_PURSUED, target, None
+    source.save(update_fields=["status", "status_changed_at", "closed_at", "outcome", "merged_into", "due_at"])
+    data = {"source": source.reference, "target": target.reference, "complaints": moved}
+    case_event_add(case=target, kind=CaseEvent.Kind.MERGED, actor=actor, data=data)
+    case_event_add(case=source, kind=CaseEvent.Kind.MERGED, actor=actor, data=data)
+    case_event_add(
+        case=source,
+        kind=CaseEvent.Kind.STATUS_CHANGED,
+        actor=actor,
+        data={"old": old_status, "new": Case.Status.CLOSED, "note": f"merged into {target.reference}"},
+    )
+    return target
+
+
+@transaction.atomic
+def case_split(*, complaint: Complaint, actor: AbstractBaseUser) -> Case:
+    """Take one complaint out of its case into a new case of its own, linked by split_from."""
+    complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
+    origin = Case.objects.select_for_update().get(pk=complaint.case_id)
+    if not Complaint.objects.filter(case=origin).exclude(pk=complaint.pk).exists():
+        raise CaseActionError("This is the case's only complaint; there is nothing to split it from.")
+    now = timezone.now()
+    case = Case.objects.create(
+        reference=reference_next(scope="case", label="C"),
+        platform=origin.platform,
+        account_handle=complaint.account_handle,
+        account_handle_normalized=complaint.account_handle_normalized,
+        priority=origin.priority,
+        assigned_to=origin.assigned_to,
+        split_from=origin,
+        opened_at=now,
+        status_changed_at=now,
+        due_at=sla_due_at(status=Case.Status.NEW, priority=origin.priority, start=now),
+    )
+    complaint.case = case
+    complaint.save(update_fields=["case"])
+    data = {"from": origin.reference, "to": case.reference, "complaint": complaint.reference}
+    case_event_add(case=case, kind=CaseEvent.Kind.CASE_OPENED, actor=actor, data={"new": Case.Status.NEW, **data})
+    case_event_add(case=case, kind=CaseEvent.Kind.SPLIT, actor=actor, complaint=complaint, data=data)
+    case_event_add(case=origin, kind=CaseEvent.Kind.SPLIT, actor=actor, complaint=complaint, data=data)
+    return case
+
+
+def _complaint_status_set(*, complaint: Complaint, to: str, reason: str = "") -> tuple[Complaint, str]:
+    complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
+    complaint.check_transition(to, reason=reason)
+    old = complaint.status
+    complaint.status = to
+    complaint.status_reason = reason.strip()
+    return complaint, old
+
+
+@transaction.atomic
+def complaint_accept(*, complaint: Complaint, actor: AbstractBaseUser) -> Complaint:
+    complaint, old = _complaint_status_set(complaint=complaint, to=Complaint.Status.ACCEPTED)
+    complaint.duplicate_of = None
+    complaint.save(update_fields=["status", "status_reason", "duplicate_of"])
+    case_event_add(
+        case=complaint.case,
+        complaint=complaint,
+        kind=CaseEvent.Kind.COMPLAINT_ACCEPTED,
+        actor=actor,
+        data={"old": old, "new": complaint.status, "reference": complaint.reference},
+    )
+    return complaint
+
+
+@transaction.atomic
+def complaint_reject(*, complaint: Complaint, reason: str, actor: AbstractBaseUser) -> Complaint:
+    """Reject a complaint (out of scope, incomplete); the citizen is told the reason through the signal."""
+    complaint, old = _complaint_status_set(complaint=complaint, to=Complaint.Status.REJECTED, reason=reason)
+    complaint.save(update_fields=["status", "status_reason"])
+    case_event_add(
+        case=complaint.case,
+        complaint=complaint,
+        kind=CaseEvent.Kind.COMPLAINT_REJECTED,
+        actor=actor,
+        data={"old": old, "new": complaint.status, "reference": complaint.reference, "reason": complaint.status_reason},
+    )
+    signals.complaint_rejected.send(sender=Complaint, complaint=complaint, reason=complaint.status_reason)
+    return complaint
+
+
+@transaction.atomic
+def complaint_mark_duplicate(
+    *, complaint: Complaint, duplicate_of: Complaint | None, actor: AbstractBaseUser
+) -> Complaint:
+    if duplicate_of is not None and duplicate_of.pk == complaint.pk:
+        raise CaseActionError("A complaint cannot be a duplicate of itself.")
+    complaint, old = _complaint_status_set(complaint=complaint, to=Complaint.Status.DUPLICATE)
+    complaint.duplicate_of = duplicate_of
+    complaint.save(update_fields=["status", "status_reason", "duplicate_of"])
+    case_event_add(
+        case=complaint.case,
+        complaint=complaint,
+        kind=CaseEvent.Kind.COMPLAINT_DUPLICATE,
+        actor=actor,
+        data={
+            "old": old,
+            "new": complaint.status,
+            "reference": complaint.reference,
+            "duplicate_of": duplicate_of.reference if duplicate_of else None,
+        },
+    )
+    signals.complaint_marked_duplicate.send(sender=Complaint, complaint=complaint, duplicate_of=duplicate_of)
+    return complaint
+
+
+@dataclass(frozen=True)
+class RevealedPii:
+    cnic: str
+    mobile: str
+    email: str
+
+
+@transaction.atomic
+def complaint_pii_reveal(*, complaint: Complaint, actor: AbstractBaseUser) -> RevealedPii:
+    """The complainant's full identifiers, with the PiiAccessLog row that records who saw them."""
+    if not actor.has_perm("complaints.view_complainant_pii"):
+        raise PermissionError("Revealing complainants' details needs the view_complainant_pii permission.")
+    PiiAccessLog.objects.create(
+        user=actor, complaint=complaint, action=PiiAccessLog.Action.REVEAL, detail={"reference": complaint.reference}
+    )
+    return RevealedPii(cnic=complaint.cnic, mobile=complaint.mobile, email=complaint.email)
+
+
+def case_escalate_overdue(*, now: datetime | None = None) -> int:
+    """Flag each case whose current step is overdue, once per deadline, and tell the supervisors.
+
+    Each case is claimed with a conditional update of escalated_at, so two beat runs (or two
+    workers) never escalate the same deadline twice. Returns how many cases were escalated.
+    """
+    now = now or timezone.now()
+    overdue = Case.objects.exclude(status=Case.Status.CLOSED).filter(due_at__lt=now)
+    not_yet = Q(escalated_at__isnull=True) | Q(escalated_at__lt=F("due_at"))
+    escalated = 0
+    for case_id in overdue.filter(not_yet).order_by("due_at").values_list("pk", flat=True).iterator():
+        if _case_escalate(case_id=case_id, now=now, not_yet=not_yet):
+            escalated += 1
+    return escalated
+
+
+@transaction.atomic
+def _case_escalate(*, case_id: int, now: datetime, not_yet: Q) -> bool:
+    claimed = Case.objects.filter(not_yet, pk=case_id, due_at__lt=now).update(escalated_at=now)
+    if claimed != 1:
+        return False  # another run got there first, or the case moved on meanwhile
+    case = Case.objects.select_related("platform", "assigned_to").get(pk=case_id)
+    due = case.due_at
+    case_event_add(
+        case=case,
+        kind=CaseEvent.Kind.ESCALATED,
+        data={"status": case.status, "due_at": due.isoformat() if due else None},
+    )
+    if Case.Status.ESCALATED in case.TRANSITIONS[case.status]:
+        case = case_transition(case=case, to=Case.Status.ESCALATED, actor=None, note="overdue")
+    signals.case_overdue.send(sender=Case, case=case, supervisors=supervisors())
+    return True

@@ -39,7 +39,7 @@ REFERENCE_PREFIX = env.str("REFERENCE_PREFIX", default="PTA")
 REGULATOR_EMAIL = env.str("REGULATOR_EMAIL", default="complaints@pta.example")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "regulator_portal.admin.PortalAdminConfig",  # django.contrib.admin with a second factor
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -136,7 +136,13 @@ CELERY_TASK_ROUTES = {
     "complaints.tasks.*": {"queue": "long"},
 }
 CELERY_TASK_QUEUES_ALL = ["default", "notices", "long"]
-CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    # Cases: flag overdue steps and tell the supervisors (docs/cases.md).
+    "cases-escalate-overdue": {
+        "task": "complaints.tasks.cases_escalate_overdue_task",
+        "schedule": 60.0 * env.int("CASE_ESCALATION_INTERVAL_MINUTES", default=15),
+    },
+}
 CELERY_TIMEZONE = "Asia/Karachi"
 
 # --- Email -------------------------------------------------------------------------------------
@@ -245,6 +251,8 @@ PUBLIC_HOLIDAYS = env.list(
     "PUBLIC_HOLIDAYS",
     default=["2026-02-05", "2026-03-23", "2026-05-01", "2026-08-14", "2026-11-09", "2026-12-25"],
 )
+# New cases go to a caseworker in the platform's team (StaffProfile.platforms) before generalists.
+CASE_ASSIGN_BY_PLATFORM_TEAM = env_bool("CASE_ASSIGN_BY_PLATFORM_TEAM", True)
 PLATFORM_RESPONSE_HOURS_DEFAULT = env.int("PLATFORM_RESPONSE_HOURS_DEFAULT", default=72)
 
 LOGGING = {

@@ -1,0 +1,241 @@
+"""Reads: who may see which case, what a caseworker's day looks like, and staff-side searches."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext, gettext_lazy
+
+from .models import Case, CaseEvent, Complaint, Evidence, Role
+from .pii import cnic_digits, pii_hash
+
+AnyUser = AbstractBaseUser | AnonymousUser
+
+
+def user_is_caseworker(user: AnyUser) -> bool:
+    """A member of the Caseworker group who does not also see every case (a supervisor, say)."""
+    if not user.is_authenticated or user.is_superuser:
+        return False
+    return user.has_perm("complaints.view_case") and not user.has_perm("complaints.view_all_cases")
+
+
+def case_visible_to(user: AnyUser, queryset: QuerySet[Case] | None = None) -> QuerySet[Case]:
+    """Every case for supervisors, analysts and correspondence; unassigned and own for caseworkers."""
+    cases = Case.objects.all() if queryset is None else queryset
+    if not user.is_authenticated or not user.has_perm("complaints.view_case"):
+        return cases.none()
+    if user.has_perm("complaints.view_all_cases"):
+        return cases
+    return cases.filter(Q(assigned_to__isnull=True) | Q(assigned_to=user.pk))
+
+
+def case_changeable_by(user: AnyUser, case: Case) -> bool:
+    """Supervisors act on any case; a caseworker only on their own."""
+    if not user.is_authenticated or not user.has_perm("complaints.change_case"):
+        return False
+    return user.has_perm("complaints.assign_case") or case.assigned_to_id == user.pk
+
+
+def complaint_visible_to(user: AnyUser, queryset: QuerySet[Complaint] | None = None) -> QuerySet[Complaint]:
+    complaints = Complaint.objects.all() if queryset is None else queryset
+    if not user.is_authenticated or not user.has_perm("complaints.view_complaint"):
+        return complaints.none()
+    if user.has_perm("complaints.view_all_cases"):
+        return complaints
+    return complaints.filter(Q(case__assigned_to__isnull=True) | Q(case__assigned_to=user.pk))
+
+
+def caseworkers() -> QuerySet[User]:
+    """Active staff in the Caseworker group: who a case can be assigned to."""
+    return User.objects.filter(is_active=True, is_staff=True, groups__name=Role.CASEWORKER).order_by("username")
+
+
+def supervisors() -> list[User]:
+    return list(User.objects.filter(is_active=True, groups__name=Role.SUPERVISOR).order_by("username"))
+
+
+def my_cases_summary(user: AnyUser, *, overdue_limit: int = 25) -> dict[str, Any]:
+    """A caseworker's landing page: open cases by status, the overdue ones first, and the queue."""
+    now = timezone.now()
+    mine = Case.objects.filter(assigned_to=user.pk).exclude(status=Case.Status.CLOSED)
+    counts = dict(mine.order_by().values_list("status").annotate(n=Count("id")).values_list("status", "n"))
+    overdue = list(mine.filter(due_at__lt=now).select_related("platform").order_by("due_at")[:overdue_limit])
+    upcoming = list(
+        mine.filter(Q(due_at__gte=now) | Q(due_at__isnull=True)).select_related("platform").order_by("due_at")[:25]
+    )
+    unassigned = Case.objects.filter(assigned_to__isnull=True).exclude(status=Case.Status.CLOSED)
+    return {
+        "by_status": [(label, counts.get(value, 0), value) for value, label in Case.Status.choices if value in counts],
+        "open_total": sum(counts.values()),
+        "overdue": overdue,
+        "overdue_total": mine.filter(due_at__lt=now).count(),
+        "upcoming": upcoming,
+        "unassigned_total": unassigned[:1000].count(),
+    }
+
+
+def case_timeline(case: Case) -> QuerySet[CaseEvent]:
+    return case.events.select_related("actor", "complaint").order_by("created_at", "id")
+
+
+def case_complaints(case: Case) -> QuerySet[Complaint]:
+    return case.complaints.prefetch_related("evidence").order_by("received_at", "id")
+
+
+MOBILE_RE = re.compile(r"^(?:\+?92|0)?(3\d{9})$")
+REFERENCE_RE = re.compile(r"^[A-Za-z]+(?:-[A-Za-z]+)?-\d{4}-\d{1,6}$")
+
+
+def mobile_e164(term: str) -> str | None:
+    """'0300 1234567', '+92 300-1234567' or '3001234567' as +923001234567; None if not a mobile."""
+    compact = re.sub(r"[\s\-()]", "", term)
+    match = MOBILE_RE.match(compact)
+    return f"+92{match.group(1)}" if match else None
+
+
+def complainant_search_q(term: str, *, prefix: str = "") -> Q | None:
+    """A CNIC or mobile in the search box, as an exact match on its keyed hash; None if it is neither."""
+    digits = cnic_digits(term)
+    if len(digits) == 13 and re.fullmatch(r"[\d\-\s]+", term):
+        return Q(**{f"{prefix}cnic_hash": pii_hash(digits)})
+    e164 = mobile_e164(term)
+    if e164:
+        return Q(**{f"{prefix}mobile_hash": pii_hash(e164)})
+    return None
+
+
+def case_search(queryset: QuerySet[Case], term: str) -> QuerySet[Case]:
+    """Reference (exact), CNIC or mobile of any complainant (exact), or the handle (prefix)."""
+    term = term.strip()
+    if not term:
+        return queryset
+    if REFERENCE_RE.match(term):
+        return queryset.filter(
+            Q(reference=term.upper()) | Exists(Complaint.objects.filter(case=OuterRef("pk"), reference=term.upper()))
+        )
+    complainant = complainant_search_q(term)
+    if complainant is not None:
+        return queryset.filter(Exists(Complaint.objects.filter(complainant, case=OuterRef("pk"))))
+    return queryset.filter(account_handle_normalized__startswith=_handle_term(term))
+
+
+def complaint_search(queryset: QuerySet[Complaint], term: str) -> QuerySet[Complaint]:
+    term = term.strip()
+    if not term:
+        return queryset
+    if REFERENCE_RE.match(term):
+        return queryset.filter(Q(reference=term.upper()) | Q(case__reference=term.upper()))
+    complainant = complainant_search_q(term)
+    if complainant is not None:
+        return queryset.filter(complainant)
+    return queryset.filter(account_handle_normalized__startswith=_handle_term(term))
+
+
+def _handle_term(term: str) -> str:
+    # Handles are matched in their normalized form: no @, lower case (handles.handle_normalize).
+    return term.lstrip("@").lower()
+
+
+# --- The citizen's side: tracking a complaint, and staff fetching its evidence ---------------------
+
+PUBLIC_EVENT_TEXT: dict[str, Promise] = {
+    CaseEvent.Kind.COMPLAINT_RECEIVED: gettext_lazy("We received your complaint."),
+    CaseEvent.Kind.COMPLAINT_ACCEPTED: gettext_lazy("Your complaint was accepted for review."),
+    CaseEvent.Kind.COMPLAINT_REJECTED: gettext_lazy("Your complaint could not be taken up."),
+    CaseEvent.Kind.COMPLAINT_DUPLICATE: gettext_lazy(
+        "Your complaint was joined to an earlier complaint about the same account."
+    ),
+}
+
+
+@dataclass(frozen=True)
+class PublicEvent:
+    at: datetime
+    kind: str
+    new_status: str  # for STATUS_CHANGED: the case status it moved to; "" otherwise
+
+    @property
+    def text(self) -> str:
+        """The event in plain words, in the language of the page being rendered."""
+        if self.kind == CaseEvent.Kind.STATUS_CHANGED and self.new_status in Case.Status.values:
+            return gettext("Progress: %(status)s") % {"status": Case.Status(self.new_status).label}
+        text = PUBLIC_EVENT_TEXT.get(self.kind)
+        return str(text if text is not None else CaseEvent.Kind(self.kind).label)
+
+
+@dataclass(frozen=True)
+class PublicTrack:
+    """What a citizen may see of their complaint: statuses and a timeline, never notes or staff names."""
+
+    reference: str
+    received_at: datetime
+    status: str
+    status_reason: str
+    case_status: str
+    events: list[PublicEvent]
+
+    @property
+    def status_label(self) -> str:
+        return str(Complaint.Status(self.status).label)
+
+    @property
+    def case_status_label(self) -> str:
+        return str(Case.Status(self.case_status).label)
+
+
+def complaint_track_lookup(*, reference: str, mobile: str) -> PublicTrack | None:
+    """The complaint filed with this reference *and* mobile (E.164), or None.
+
+    A wrong mobile and an unknown reference both give None through the same single query, so the
+    answer (and its timing) tells a guesser nothing about which references exist.
+    """
+    complaint = (
+        Complaint.objects.filter(reference=reference, mobile_hash=pii_hash(mobile))
+        .select_related("case")
+        .only("reference", "received_at", "status", "status_reason", "case__status")
+        .first()
+    )
+    if complaint is None:
+        return None
+    # Case events from before this complaint joined belong to other citizens' complaints; events
+    # tied to another complaint of the same case are theirs too.
+    rows = (
+        CaseEvent.objects.filter(
+            case_id=complaint.case_id, kind__in=CaseEvent.PUBLIC_KINDS, created_at__gte=complaint.received_at
+        )
+        .filter(Q(complaint__isnull=True) | Q(complaint_id=complaint.pk))
+        .order_by("created_at", "id")
+        .values_list("created_at", "kind", "data")
+    )
+    events = [PublicEvent(at=at, kind=kind, new_status=_public_new_status(kind, data)) for at, kind, data in rows]
+    return PublicTrack(
+        reference=complaint.reference,
+        received_at=complaint.received_at,
+        status=complaint.status,
+        status_reason=complaint.status_reason if complaint.status == Complaint.Status.REJECTED else "",
+        case_status=complaint.case.status,
+        events=events,
+    )
+
+
+def _public_new_status(kind: str, data: dict[str, Any]) -> str:
+    # Only the status: a transition's data may also carry a staff note, which stays inside.
+    return str(data.get("new", "")) if kind == CaseEvent.Kind.STATUS_CHANGED else ""
+
+
+def evidence_for_download(*, user: User | AnonymousUser, evidence_id: int) -> Evidence | None:
+    """The evidence file if this member of staff may download it: the permission and the case's visibility."""
+    if not user.is_authenticated or not user.has_perm("complaints.view_evidence"):
+        return None
+    return (
+        Evidence.objects.filter(pk=evidence_id, complaint__case__in=case_visible_to(user))
+        .select_related("complaint")
+        .first()
+    )
