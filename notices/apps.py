@@ -7,3 +7,5 @@ class NoticesConfig(AppConfig):
     name = "notices"
     verbose_name = _("Notices and platform correspondence")
 
+    def ready(self) -> None:
+        from . import receivers  # noqa: F401 - connects the signal receivers

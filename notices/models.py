@@ -1,3 +1,307 @@
-from django.db import models
+"""The outbox (Notice) and the correspondence with platforms (Letter, Reply).
 
-# Create your models here.
+Transition tables live on the models; the writes that use them live in services.py.
+Letter and reply vocabulary follows shared/docs/domain.md (Lumen notices, MuckRock requests).
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from complaints.models import Case, Complaint, Language, PlatformContact, private_storage
+
+
+class InvalidTransition(Exception):
+    """A status change that the model's transition table does not allow."""
+
+
+class Channel(models.TextChoices):
+    EMAIL = "EMAIL", _("Email")
+    SMS = "SMS", _("SMS")
+
+
+class Notice(models.Model):
+    """One outbound message. Written in the transaction that causes it; sent by a worker after commit."""
+
+    class RecipientKind(models.TextChoices):
+        CITIZEN = "CITIZEN", _("Citizen")
+        PLATFORM_CONTACT = "PLATFORM_CONTACT", _("Platform contact")
+        STAFF = "STAFF", _("Staff")
+
+    class Status(models.TextChoices):
+        QUEUED = "QUEUED", _("Queued")
+        SENDING = "SENDING", _("Sending")
+        SENT = "SENT", _("Sent")
+        FAILED = "FAILED", _("Failed, will retry")
+        DEAD = "DEAD", _("Dead, needs attention")
+
+    # SENDING -> FAILED is also how the sweeper reclaims a row whose worker died mid-send.
+    # DEAD -> QUEUED is the supervisor's manual retry.
+    TRANSITIONS: ClassVar[dict[str, set[str]]] = {
+        Status.QUEUED: {Status.SENDING},
+        Status.SENDING: {Status.SENT, Status.FAILED, Status.DEAD},
+        Status.FAILED: {Status.SENDING},
+        Status.DEAD: {Status.QUEUED},
+        Status.SENT: set(),
+    }
+    # What a worker may claim, provided next_attempt_at has passed.
+    CLAIMABLE: ClassVar[list[str]] = [Status.QUEUED, Status.FAILED]
+
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    recipient_kind = models.CharField(_("recipient"), max_length=20, choices=RecipientKind.choices)
+    address = models.CharField(_("address"), max_length=254, help_text=_("Email address or E.164 mobile number."))
+    complaint = models.ForeignKey(Complaint, on_delete=models.SET_NULL, null=True, blank=True, related_name="notices")
+    case = models.ForeignKey(Case, on_delete=models.SET_NULL, null=True, blank=True, related_name="notices")
+    letter = models.ForeignKey("Letter", on_delete=models.SET_NULL, null=True, blank=True, related_name="notices")
+    contact = models.ForeignKey(PlatformContact, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    kind = models.CharField(_("kind"), max_length=40, help_text=_("The template it was rendered from."))
+    language = models.CharField(_("language"), max_length=2, choices=Language.choices)
+    subject = models.CharField(_("subject"), max_length=255, blank=True)
+    body = models.TextField(_("body"))
+    idempotency_key = models.CharField(_("idempotency key"), max_length=200, unique=True)
+
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    # For QUEUED and FAILED rows: when a worker may next claim it, and when the sweeper looks at it.
+    next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
+    claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    provider_message_id = models.CharField(_("provider message ID"), max_length=255, blank=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    # A worker died after claiming the row: the provider may already have accepted that attempt, so
+    # the next one may deliver a second copy (with the same Message-ID, so mail clients can fold it).
+    possible_duplicate = models.BooleanField(_("possible duplicate"), default=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("notice")
+        verbose_name_plural = _("notices")
+        permissions = [("retry_notice", "Can retry a dead notice")]
+        indexes = [
+            # The sweeper's two scans: due QUEUED/FAILED rows, and SENDING rows claimed too long ago.
+            models.Index(
+                fields=["next_attempt_at"], name="notice_due_idx", condition=Q(status__in=["QUEUED", "FAILED"])
+            ),
+            models.Index(fields=["claimed_at"], name="notice_sending_idx", condition=Q(status="SENDING")),
+            models.Index(fields=["status", "-created_at"], name="notice_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} {self.kind} → {self.get_recipient_kind_display()} ({self.status})"
+
+    def check_transition(self, new_status: str) -> None:
+        if new_status not in self.TRANSITIONS[self.status]:
+            raise InvalidTransition(
+                _("A notice that is %(old)s cannot become %(new)s.")
+                % {"old": self.get_status_display(), "new": self.Status(new_status).label}
+            )
+
+
+class LetterType(models.TextChoices):
+    REINSTATEMENT_REQUEST = "REINSTATEMENT_REQUEST", _("Reinstatement request")
+    INFORMATION_REQUEST = "INFORMATION_REQUEST", _("Information request")
+    REMINDER = "REMINDER", _("Reminder")
+    ESCALATION = "ESCALATION", _("Escalation")
+
+
+class LetterTemplate(models.Model):
+    """The wording of a letter type in one language, in Django template syntax. Editable in the admin."""
+
+    letter_type = models.CharField(_("letter type"), max_length=30, choices=LetterType.choices)
+    language = models.CharField(_("language"), max_length=2, choices=Language.choices, default=Language.ENGLISH)
+    subject = models.CharField(_("subject"), max_length=255)
+    body = models.TextField(
+        _("body"),
+        help_text=_(
+            "Django template. Available: letter, platform, contact, cases, case_count, regulator_name, legal_basis."
+        ),
+    )
+
+    class Meta:
+        ordering = ["letter_type", "language"]
+        verbose_name = _("letter template")
+        verbose_name_plural = _("letter templates")
+        constraints = [models.UniqueConstraint(fields=["letter_type", "language"], name="unique_letter_template")]
+
+    def __str__(self) -> str:
+        return f"{self.get_letter_type_display()} ({self.language})"
+
+
+class Letter(models.Model):
+    """A letter to a platform about one or many cases (in 2019 one letter carried 333 handles)."""
+
+    class Channel(models.TextChoices):
+        EMAIL = "EMAIL", _("Email")
+        PLATFORM_PORTAL = "PLATFORM_PORTAL", _("Platform portal")
+        POSTAL = "POSTAL", _("Postal")
+
+    class Status(models.TextChoices):
+        DRAFT = "DRAFT", _("Draft")
+        APPROVED = "APPROVED", _("Approved")
+        SENT = "SENT", _("Sent")
+        REPLIED = "REPLIED", _("Replied")
+
+    TRANSITIONS: ClassVar[dict[str, set[str]]] = {
+        Status.DRAFT: {Status.APPROVED},
+        Status.APPROVED: {Status.SENT},
+        Status.SENT: {Status.REPLIED},
+        Status.REPLIED: set(),
+    }
+
+    letter_type = models.CharField(_("letter type"), max_length=30, choices=LetterType.choices)
+    our_reference = models.CharField(_("our reference"), max_length=40, unique=True)
+    platform = models.ForeignKey("complaints.Platform", on_delete=models.PROTECT, related_name="letters")
+    contact = models.ForeignKey(
+        PlatformContact, on_delete=models.PROTECT, null=True, blank=True, related_name="letters"
+    )
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices, default=Channel.EMAIL)
+    legal_basis = models.CharField(_("legal basis"), max_length=200)
+    language = models.CharField(_("language"), max_length=2, choices=Language.choices, default=Language.ENGLISH)
+    subject = models.CharField(_("subject"), max_length=255)
+    body = models.TextField(_("body"))
+    # The annex as it went out; until then it is rendered from the cases on demand.
+    annex_csv = models.TextField(_("annex as sent"), blank=True, editable=False)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    reminder_of = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reminders", verbose_name=_("reminder of")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    approved_at = models.DateTimeField(_("approved"), null=True, blank=True)
+    date_sent = models.DateTimeField(_("date sent"), null=True, blank=True)
+    response_due_at = models.DateTimeField(_("response due"), null=True, blank=True)
+    # When the reminder beat task next looks at this letter; moved on by one response period per reminder.
+    next_reminder_at = models.DateTimeField(_("next reminder"), null=True, blank=True, editable=False)
+    platform_ticket_ref = models.CharField(_("platform ticket reference"), max_length=100, blank=True)
+    cases = models.ManyToManyField(Case, through="LetterCase", related_name="letters")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("letter")
+        verbose_name_plural = _("letters")
+        permissions = [
+            ("approve_letter", "Can approve a letter to a platform"),
+            ("send_letter", "Can send an approved letter"),
+        ]
+        indexes = [
+            models.Index(fields=["next_reminder_at"], name="letter_reminder_idx", condition=Q(status="SENT")),
+            models.Index(fields=["status", "-created_at"], name="letter_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.our_reference
+
+    @property
+    def is_overdue(self) -> bool:
+        return (
+            self.status == self.Status.SENT
+            and self.response_due_at is not None
+            and self.response_due_at < timezone.now()
+        )
+
+    def check_transition(self, new_status: str) -> None:
+        if new_status not in self.TRANSITIONS[self.status]:
+            raise InvalidTransition(
+                _("A letter that is %(old)s cannot become %(new)s.")
+                % {"old": self.get_status_display(), "new": self.Status(new_status).label}
+            )
+
+
+class LetterCase(models.Model):
+    letter = models.ForeignKey(Letter, on_delete=models.CASCADE, related_name="letter_cases")
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="letter_cases")
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["letter", "case"], name="unique_letter_case")]
+
+    def __str__(self) -> str:
+        return f"{self.letter_id}:{self.case_id}"
+
+
+class Reply(models.Model):
+    """A platform's answer to a letter: an acknowledgement, a request for information or a decision."""
+
+    class Kind(models.TextChoices):
+        ACKNOWLEDGEMENT = "ACKNOWLEDGEMENT", _("Acknowledgement")
+        INFORMATION_REQUEST = "INFORMATION_REQUEST", _("Request for information")
+        DECISION = "DECISION", _("Decision")
+
+    letter = models.ForeignKey(Letter, on_delete=models.PROTECT, related_name="replies", verbose_name=_("letter"))
+    received_at = models.DateTimeField(_("received"))
+    platform_ticket_ref = models.CharField(_("platform ticket reference"), max_length=100, blank=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.DECISION)
+    text = models.TextField(_("text"))
+    is_timely = models.BooleanField(_("timely"), null=True, editable=False)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    created_at = models.DateTimeField(_("recorded"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        verbose_name = _("reply")
+        verbose_name_plural = _("replies")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} to {self.letter}"
+
+
+def reply_upload_to(instance: ReplyAttachment, filename: str) -> str:
+    # As with evidence: the sender's file name can carry PII or path tricks, so it never reaches the disk.
+    return f"replies/{timezone.now():%Y/%m}/{secrets.token_hex(16)}"
+
+
+class ReplyAttachment(models.Model):
+    reply = models.ForeignKey(Reply, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=reply_upload_to, storage=private_storage, max_length=200)
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100, blank=True)
+    size = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("reply attachment")
+        verbose_name_plural = _("reply attachments")
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class ReplyCaseOutcome(models.Model):
+    """What the platform did about one case of the letter (Lumen's action_taken), and our outcome."""
+
+    class ActionTaken(models.TextChoices):
+        YES = "YES", _("Yes")
+        NO = "NO", _("No")
+        PARTIAL = "PARTIAL", _("Partial")
+        UNSPECIFIED = "UNSPECIFIED", _("Unspecified")
+
+    reply = models.ForeignKey(Reply, on_delete=models.CASCADE, related_name="outcomes")
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="reply_outcomes", verbose_name=_("case"))
+    action_taken = models.CharField(
+        _("action taken"), max_length=12, choices=ActionTaken.choices, default=ActionTaken.UNSPECIFIED
+    )
+    # Blank: the case moves to PLATFORM_RESPONDED for review. Set: the case is closed with it.
+    outcome = models.CharField(_("close with outcome"), max_length=30, choices=Case.Outcome.choices, blank=True)
+
+    class Meta:
+        verbose_name = _("case outcome")
+        verbose_name_plural = _("case outcomes")
+        constraints = [models.UniqueConstraint(fields=["reply", "case"], name="unique_reply_case")]
+
+    def __str__(self) -> str:
+        return f"{self.case} {self.action_taken}"

@@ -137,6 +137,9 @@ CELERY_TASK_ROUTES = {
 }
 CELERY_TASK_QUEUES_ALL = ["default", "notices", "long"]
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    # Notices: re-publish what the broker lost, reclaim what a dead worker held (docs/notices.md).
+    "notices-sweep": {"task": "notices.tasks.notice_sweep_task", "schedule": 60.0},
+    "notices-remind-overdue-letters": {"task": "notices.tasks.letter_remind_overdue_task", "schedule": 60.0 * 60},
     # Cases: flag overdue steps and tell the supervisors (docs/cases.md).
     "cases-escalate-overdue": {
         "task": "complaints.tasks.cases_escalate_overdue_task",
@@ -156,6 +159,35 @@ else:
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default=REGULATOR_EMAIL)
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# --- Notices (the outbox, SMS, letters; docs/notices.md) -----------------------------------------
+# A notice that keeps failing is retried with exponential backoff (base * 2**(attempt-1), capped),
+# then marked DEAD for a supervisor to retry from the admin.
+NOTICE_MAX_ATTEMPTS = env.int("NOTICE_MAX_ATTEMPTS", default=6)
+NOTICE_BACKOFF_BASE_SECONDS = env.int("NOTICE_BACKOFF_BASE_SECONDS", default=30)
+NOTICE_BACKOFF_MAX_SECONDS = env.int("NOTICE_BACKOFF_MAX_SECONDS", default=60 * 60)
+# A row in SENDING for longer than this belongs to a worker that died: the sweeper takes it back.
+# Keep it well above EMAIL_TIMEOUT and SMS_TIMEOUT, or a slow send would be reclaimed while running.
+NOTICE_SENDING_TIMEOUT_SECONDS = env.int("NOTICE_SENDING_TIMEOUT_SECONDS", default=5 * 60)
+# A QUEUED row is re-published by the sweeper once it has waited this long (its first publish was
+# lost, e.g. Redis was down at commit time). Re-publishing a message that is merely waiting in a long
+# queue costs one extra, harmless task: the claim makes the second run a no-op.
+NOTICE_REPUBLISH_AFTER_SECONDS = env.int("NOTICE_REPUBLISH_AFTER_SECONDS", default=2 * 60)
+# Sends per second per channel, across all workers (a fixed one-second window counted in the cache).
+NOTICE_RATE_LIMITS = {
+    "EMAIL": env.int("NOTICE_EMAIL_PER_SECOND", default=50),
+    "SMS": env.int("NOTICE_SMS_PER_SECOND", default=10),
+}
+# Also email a citizen who gave an address an SMS? Off by default: one message per event, on the
+# channel the citizen chose by giving an address; see docs/notices.md.
+NOTICE_SMS_ALSO_WHEN_EMAIL = env_bool("NOTICE_SMS_ALSO_WHEN_EMAIL", False)
+SMS_BACKEND = env.str("SMS_BACKEND", default="notices.sms.FileBackend")
+SMS_FILE_PATH = env.str("SMS_FILE_PATH", default=str(VAR_DIR / "sms"))
+SMS_GATEWAY_URL = env.str("SMS_GATEWAY_URL", default="")
+SMS_GATEWAY_TOKEN = env.str("SMS_GATEWAY_TOKEN", default="")
+SMS_SENDER_ID = env.str("SMS_SENDER_ID", default=REGULATOR_SHORT_NAME)
+SMS_TIMEOUT = env.int("SMS_TIMEOUT", default=10)
+LETTER_LEGAL_BASIS = env.str("LETTER_LEGAL_BASIS", default="PECA 2016 s.37")
 
 # --- Auth --------------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

@@ -1,0 +1,61 @@
+"""Reads for the notices app: what the services, the admin and the beat tasks look up."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db.models import Prefetch, QuerySet
+
+from complaints.models import Case, Complaint, Platform, PlatformContact
+
+from .models import Letter, Notice
+
+
+def platform_primary_contact(*, platform: Platform) -> PlatformContact | None:
+    # Ordering on the model puts the primary contact first.
+    return PlatformContact.objects.filter(platform=platform).first()
+
+
+def case_complaints_to_notify(*, case: Case) -> QuerySet[Complaint]:
+    """The citizens behind a case who hear about its progress: not those rejected or marked duplicate."""
+    return case.complaints.exclude(status__in=[Complaint.Status.REJECTED, Complaint.Status.DUPLICATE]).order_by("id")
+
+
+def letter_cases_for_annex(*, letter: Letter) -> QuerySet[Case]:
+    complaints = Complaint.objects.exclude(status__in=[Complaint.Status.REJECTED, Complaint.Status.DUPLICATE]).order_by(
+        "received_at", "id"
+    )
+    return (
+        Case.objects.filter(letter_cases__letter=letter)
+        .order_by("letter_cases__id")
+        .prefetch_related(Prefetch("complaints", queryset=complaints, to_attr="annex_complaints"))
+    )
+
+
+def letters_overdue(*, now: datetime) -> QuerySet[Letter]:
+    return Letter.objects.filter(status=Letter.Status.SENT, response_due_at__lt=now).exclude(letter_type="REMINDER")
+
+
+def letters_due_for_reminder(*, now: datetime, limit: int = 100) -> list[int]:
+    return list(
+        Letter.objects.filter(status=Letter.Status.SENT, next_reminder_at__lte=now)
+        .exclude(letter_type="REMINDER")
+        .order_by("next_reminder_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def notices_stuck_sending(*, claimed_before: datetime, limit: int) -> list[int]:
+    return list(
+        Notice.objects.filter(status=Notice.Status.SENDING, claimed_at__lt=claimed_before)
+        .order_by("claimed_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def notices_due_for_publish(*, due_before: datetime, limit: int) -> list[int]:
+    return list(
+        Notice.objects.filter(status__in=Notice.CLAIMABLE, next_attempt_at__lte=due_before)
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:limit]
+    )
