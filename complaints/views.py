@@ -1,6 +1,132 @@
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+"""The citizen's pages (file, confirm, track) and the staff evidence download. Thin: forms validate,
+services write, selectors read.
+
+Rate limits count per client IP, which django-ratelimit takes from REMOTE_ADDR. Behind a reverse
+proxy that is the proxy's address: set RATELIMIT_IP_META_KEY (see docs/intake.md), or every citizen
+shares one bucket.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+from django_ratelimit.core import get_usage, is_ratelimited
+
+from .forms import ComplaintForm, TrackForm, cnic_clean
+from .pii import pii_hash
+from .selectors import complaint_track_lookup, evidence_for_download
+from .services import complaint_submit, evidence_download_record
+
+SESSION_REFERENCE = "complaints.submitted_reference"
 
 
+def _cnic_key(group: str, request: HttpRequest) -> str:
+    # Keyed hash: the CNIC itself never reaches the cache. Unparsable CNICs share one bucket; the
+    # form turns them away anyway.
+    try:
+        return pii_hash(cnic_clean(request.POST.get("cnic", "")))
+    except ValidationError:
+        return "invalid"
+
+
+def rate_limited(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """RATELIMIT_VIEW: the friendly page, with 429 so clients and proxies know to back off."""
+    return render(request, "429.html", status=429)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
 def complaint_new(request: HttpRequest) -> HttpResponse:
-    return render(request, "complaints/new.html", {})
+    if request.method != "POST":
+        return render(request, "complaints/new.html", {"form": ComplaintForm()})
+    # Every POST from an address counts; only complaints actually filed count against a CNIC, so a
+    # citizen who mistypes a field is not locked out by their own corrections.
+    if is_ratelimited(
+        request, group="complaint-ip", key="ip", rate=settings.COMPLAINT_RATE_PER_IP, method="POST", increment=True
+    ):
+        return rate_limited(request)
+    usage = get_usage(request, group="complaint-cnic", key=_cnic_key, rate=settings.COMPLAINT_RATE_PER_CNIC)
+    if usage is not None and usage["count"] >= usage["limit"]:
+        return rate_limited(request)
+
+    form = ComplaintForm(request.POST, request.FILES)
+    if form.is_bot:
+        # Bots get a generic refusal that does not say which field gave them away.
+        form.is_valid()
+        form.add_error(None, gettext("We could not accept this submission. Please check the form and send it again."))
+        return render(request, "complaints/new.html", {"form": form, "files_lost": False})
+    if not form.is_valid():
+        files_lost = bool(request.FILES)
+        return render(request, "complaints/new.html", {"form": form, "files_lost": files_lost})
+    complaint = complaint_submit(data=form.complaint_data(), evidence=form.evidence_uploads())
+    get_usage(
+        request,
+        group="complaint-cnic",
+        key=_cnic_key,
+        rate=settings.COMPLAINT_RATE_PER_CNIC,
+        increment=True,
+    )
+    # The reference goes through the session, not the URL: the confirmation page shows only what
+    # this browser filed, so a shared or guessed link reveals nothing.
+    request.session[SESSION_REFERENCE] = complaint.reference
+    return HttpResponseRedirect(reverse("complaints:submitted"), status=303)
+
+
+@never_cache
+@require_GET
+def complaint_submitted(request: HttpRequest) -> HttpResponse:
+    reference = request.session.get(SESSION_REFERENCE)
+    if not reference:
+        return redirect("complaints:new")
+    return render(request, "complaints/submitted.html", {"reference": reference})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def complaint_track(request: HttpRequest) -> HttpResponse:
+    if request.method != "POST":
+        return render(request, "complaints/track.html", {"form": TrackForm()})
+    if is_ratelimited(
+        request, group="complaint-track", key="ip", rate=settings.TRACK_RATE_PER_IP, method="POST", increment=True
+    ):
+        return rate_limited(request)
+    form = TrackForm(request.POST)
+    context: dict[str, object] = {"form": form, "searched": False}
+    if form.is_valid():
+        context["searched"] = True
+        context["track"] = complaint_track_lookup(
+            reference=form.cleaned_data["reference"], mobile=form.cleaned_data["mobile"]
+        )
+    return render(request, "complaints/track.html", context)
+
+
+@never_cache
+@require_GET
+def evidence_download(request: HttpRequest, evidence_id: int) -> FileResponse | HttpResponse:
+    """Staff only, verified by their second factor, with the permission and sight of the case."""
+    user = request.user
+    if not user.is_authenticated or not user.is_staff or not user.is_verified():  # type: ignore[attr-defined]
+        return redirect_to_login(request.get_full_path(), reverse("admin:login"))
+    if not user.has_perm("complaints.view_evidence"):
+        raise PermissionDenied
+    evidence = evidence_for_download(user=user, evidence_id=evidence_id)
+    if evidence is None:
+        raise Http404
+    try:
+        handle = evidence.file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    evidence_download_record(evidence=evidence, actor=user)
+    response = FileResponse(
+        handle, as_attachment=True, filename=evidence.original_name, content_type=evidence.content_type
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

@@ -3,12 +3,16 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from complaints.views import evidence_download
+
 from .health import healthz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    # Outside i18n_patterns: staff work in English, and the URL must not vary by language.
+    path("staff/evidence/<int:evidence_id>/", evidence_download, name="evidence_download"),
 ]
 urlpatterns += i18n_patterns(
     path("complaints/", include("complaints.urls")),

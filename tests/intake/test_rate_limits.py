@@ -1,0 +1,77 @@
+"""Abuse resistance without third parties: per-IP and per-CNIC limits, and the honeypot."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import override_settings
+
+from complaints.models import Complaint
+
+from .conftest import NEW_URL, TRACK_URL, form_data
+
+pytestmark = pytest.mark.django_db
+
+
+@override_settings(COMPLAINT_RATE_PER_IP="3/h", COMPLAINT_RATE_PER_CNIC="100/d")
+def test_too_many_submissions_from_one_address_get_the_friendly_429_page(client, x_platform):
+    for n in range(3):
+        assert client.post(NEW_URL, form_data(x_platform, cnic=f"35202123456{n}2")).status_code == 303
+
+    response = client.post(NEW_URL, form_data(x_platform, cnic="3520212345992"))
+
+    assert response.status_code == 429
+    assert b"Too many attempts" in response.content
+    assert Complaint.objects.count() == 3
+    # Another address is not affected.
+    other = client.post(NEW_URL, form_data(x_platform, cnic="3520212345982"), REMOTE_ADDR="10.1.2.3")
+    assert other.status_code == 303
+
+
+@override_settings(COMPLAINT_RATE_PER_IP="100/h", COMPLAINT_RATE_PER_CNIC="2/d")
+def test_too_many_complaints_for_one_cnic_get_429_but_typing_mistakes_do_not_count(client, x_platform):
+    for _ in range(3):  # invalid submissions do not use up the CNIC's allowance
+        assert client.post(NEW_URL, form_data(x_platform, mobile="nope")).status_code == 200
+    assert client.post(NEW_URL, form_data(x_platform, account_handle="first")).status_code == 303
+    assert (
+        client.post(NEW_URL, form_data(x_platform, account_handle="second"), REMOTE_ADDR="10.9.9.9").status_code == 303
+    )
+
+    response = client.post(
+        NEW_URL, form_data(x_platform, cnic="35202 1234567 2", account_handle="third"), REMOTE_ADDR="10.8.8.8"
+    )
+
+    assert response.status_code == 429
+    assert Complaint.objects.count() == 2
+
+
+@override_settings(COMPLAINT_RATE_PER_IP="1/h")
+def test_the_429_page_is_translated(client, x_platform):
+    client.post("/ur/complaints/new/", form_data(x_platform))
+    response = client.post("/ur/complaints/new/", form_data(x_platform))
+    assert response.status_code == 429
+    assert 'dir="rtl"' in response.content.decode()
+    assert "بہت زیادہ کوششیں" in response.content.decode()
+
+
+@override_settings(TRACK_RATE_PER_IP="5/h")
+def test_tracking_lookups_are_rate_limited(client):
+    for _ in range(5):
+        assert client.post(TRACK_URL, {"reference": "PTA-2026-000001", "mobile": "03001234567"}).status_code == 200
+    response = client.post(TRACK_URL, {"reference": "PTA-2026-000002", "mobile": "03001234567"})
+    assert response.status_code == 429
+    assert client.get(TRACK_URL).status_code == 200  # the empty form still shows
+
+
+def test_a_filled_honeypot_files_nothing_and_gets_a_generic_answer(client, x_platform):
+    response = client.post(NEW_URL, form_data(x_platform, homepage="http://spam.example"))
+
+    assert response.status_code == 200
+    assert Complaint.objects.count() == 0
+    assert "We could not accept this submission" in response.content.decode()
+    assert "homepage" not in response.context["form"].errors  # nothing says which field gave it away
+
+
+def test_the_honeypot_is_hidden_from_people_and_screen_readers(client):
+    body = client.get(NEW_URL).content.decode()
+    assert '<div class="hp" aria-hidden="true">' in body
+    assert 'name="homepage"' in body and 'tabindex="-1"' in body
