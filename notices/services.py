@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
+from celery import current_app
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.cache import cache
@@ -31,6 +32,7 @@ from django.db.models import F
 from django.template import Context, Engine, Template
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from kombu import Connection
 
 from complaints.models import Case, CaseEvent, Complaint, PlatformContact
 from complaints.models import InvalidTransition as CaseInvalidTransition
@@ -75,9 +77,14 @@ def notice_publish(notice_id: int) -> None:
     from .tasks import notice_send_task
 
     try:
-        # retry=False: with Redis down, kombu's publish retries would hold the citizen's request for
-        # seconds; we would rather fail at once and leave the row QUEUED for the sweeper.
-        notice_send_task.apply_async((notice_id,), retry=False)
+        # With Redis down, kombu's default connect and publish retries hold the caller (a citizen's
+        # request) for about six seconds. One quick connection attempt and no publish retry instead:
+        # fail at once and leave the row QUEUED for the sweeper.
+        connection: Connection
+        with current_app.pool.acquire(block=True, timeout=2) as connection:  # type: ignore[assignment]
+            connection.ensure_connection(max_retries=1, interval_start=0, interval_step=0, interval_max=0, timeout=1)
+            # celery-types lacks apply_async's documented ``connection`` argument.
+            notice_send_task.apply_async((notice_id,), connection=connection, retry=False)  # type: ignore[call-arg]
     except Exception:  # any broker failure: the row stays QUEUED and notice_sweep publishes it later
         logger.warning("notice %s not published; the sweeper will publish it", notice_id, exc_info=True)
 
@@ -394,7 +401,9 @@ def letter_draft_for_cases(
     """One draft letter per platform, each listing every selected case of that platform (a batch letter)."""
     if not actor.has_perm("notices.add_letter"):
         raise PermissionDenied(_("You may not draft letters to platforms."))
-    case_list = list(Case.objects.select_for_update().filter(pk__in=[c.pk for c in cases]).select_related("platform"))
+    case_list = list(
+        Case.objects.select_for_update(of=("self",)).filter(pk__in=[c.pk for c in cases]).select_related("platform")
+    )
     if not case_list:
         raise LetterError(_("Select at least one case."))
     refused = [c.reference for c in case_list if not _can_be_referred(c)]
@@ -517,7 +526,7 @@ def letter_send(*, letter: Letter, actor: User | None) -> Letter:
     """
     if actor is not None and not actor.has_perm("notices.send_letter"):
         raise PermissionDenied(_("You may not send letters to platforms."))
-    letter = Letter.objects.select_for_update().select_related("platform", "contact").get(pk=letter.pk)
+    letter = Letter.objects.select_for_update(of=("self",)).select_related("platform", "contact").get(pk=letter.pk)
     letter.check_transition(Letter.Status.SENT)
     if letter.channel == Letter.Channel.EMAIL and (letter.contact is None or not letter.contact.email):
         raise LetterError(_("The letter has no platform contact with an email address; choose one first."))
@@ -684,7 +693,7 @@ def _letter_remind(*, letter_id: int) -> Letter | None:
     now = timezone.now()
     # skip_locked: a second beat (or a slow previous run) holding this letter simply passes it by.
     letter = (
-        Letter.objects.select_for_update(skip_locked=True)
+        Letter.objects.select_for_update(skip_locked=True, of=("self",))
         .select_related("platform")
         .filter(pk=letter_id, status=Letter.Status.SENT, next_reminder_at__lte=now)
         .first()

@@ -86,6 +86,10 @@ def grant(apps, schema_editor):
         app_config.models_module = True
         create_permissions(app_config, apps=apps, verbosity=0)
         app_config.models_module = None
+    grant_to_groups(apps)
+
+
+def grant_to_groups(apps):
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     for role, models in GRANTS.items():

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import email
 import email.policy
+import importlib
 import os
 import signal
 import socket
@@ -24,6 +25,7 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
+from django.apps import apps as django_apps
 from django.db import connection
 
 from notices.sms import LocmemBackend
@@ -38,6 +40,18 @@ def _sms_in_memory(settings: Any) -> Iterator[None]:
     LocmemBackend.outbox.clear()
     yield
     LocmemBackend.outbox.clear()
+
+
+@pytest.fixture(autouse=True)
+def _roles_and_letter_templates(request: pytest.FixtureRequest) -> None:
+    """transaction=True tests start from a flushed database, without the rows our data migration
+    wrote (group permissions, letter templates): write them again through the migration itself."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None or not marker.kwargs.get("transaction"):
+        return
+    request.getfixturevalue("transactional_db")
+    migration = importlib.import_module("notices.migrations.0002_permissions_and_letter_templates")
+    migration.grant_to_groups(django_apps)
 
 
 # --- SMTP ----------------------------------------------------------------------------------------
@@ -68,6 +82,12 @@ class RecordingHandler:
         return counts
 
 
+def text_of(message: EmailMessage) -> str:
+    body = message.get_body(preferencelist=("plain",))
+    assert body is not None
+    return str(body.get_content())
+
+
 @dataclass
 class SmtpServer:
     handler: RecordingHandler
@@ -86,10 +106,15 @@ class SmtpServer:
 @pytest.fixture(scope="module")
 def smtp_server() -> Iterator[SmtpServer]:
     handler = RecordingHandler()
-    controller = Controller(handler, hostname="127.0.0.1", port=0)
+    # aiosmtpd 1.4's start() connects to its own port to check it is up, which fails for port 0:
+    # take a free port from the OS first.
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
     controller.start()
     try:
-        yield SmtpServer(handler=handler, port=controller.server.sockets[0].getsockname()[1])
+        yield SmtpServer(handler=handler, port=port)
     finally:
         controller.stop()
 

