@@ -26,7 +26,11 @@ NARRATIVE_MAX = 5000
 # Older than this is a typing mistake, not a suspension: no platform in scope is older.
 ACTION_DATE_EARLIEST = date(2004, 1, 1)
 
-REQUIRED = {"required": _("This information is needed.")}
+REQUIRED = {
+    "required": _("This information is needed."),
+    "max_length": _("This is too long: shorten it to %(limit_value)d characters."),
+    "null_characters_not_allowed": _("Remove the unusual characters from this field."),
+}
 CHOICE = {"required": _("Choose one of the options."), "invalid_choice": _("Choose one of the options in the list.")}
 
 
@@ -97,7 +101,7 @@ class ComplaintForm(forms.Form):
         label=_("Email (optional)"),
         required=False,
         max_length=254,
-        error_messages={"invalid": _("Enter an email address like name@example.com, or leave it empty.")},
+        error_messages={**REQUIRED, "invalid": _("Enter an email address like name@example.com, or leave it empty.")},
         widget=forms.EmailInput(attrs={"autocomplete": "email", "dir": "ltr"}),
     )
     province = forms.ChoiceField(label=_("Province or territory"), choices=Province.choices, error_messages=CHOICE)
@@ -126,7 +130,7 @@ class ComplaintForm(forms.Form):
         required=False,
         max_length=500,
         assume_scheme="https",
-        error_messages={"invalid": _("Enter a web address like https://x.com/name, or leave it empty.")},
+        error_messages={**REQUIRED, "invalid": _("Enter a web address like https://x.com/name, or leave it empty.")},
         widget=forms.URLInput(attrs={"dir": "ltr"}),
     )
     action_type = forms.ChoiceField(
@@ -142,6 +146,7 @@ class ComplaintForm(forms.Form):
         label=_("The reason the platform gave (optional)"),
         help_text=_("Copy the platform's message if you have it."),
         required=False,
+        error_messages=REQUIRED,
         max_length=NARRATIVE_MAX,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
@@ -156,6 +161,7 @@ class ComplaintForm(forms.Form):
         label=_("The platform's appeal or ticket number (optional)"),
         help_text=_("Needed if you appealed; it is in the platform's email to you."),
         required=False,
+        error_messages=REQUIRED,
         max_length=100,
         widget=forms.TextInput(attrs={"dir": "ltr"}),
     )
