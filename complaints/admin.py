@@ -220,7 +220,8 @@ class CaseAdmin(ScaledModelAdmin):
     # Permissions --------------------------------------------------------------------------------
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Case]:
-        return selectors.case_visible_to(request.user, super().get_queryset(request))
+        cases = super().get_queryset(request).select_related("platform", "assigned_to")
+        return selectors.case_visible_to(request.user, cases)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # cases are opened by complaints, never by hand
@@ -231,7 +232,7 @@ class CaseAdmin(ScaledModelAdmin):
     def has_view_permission(self, request: HttpRequest, obj: Case | None = None) -> bool:
         if not super().has_view_permission(request, obj):
             return False
-        return obj is None or selectors.case_visible_to(request.user).filter(pk=obj.pk).exists()
+        return obj is None or selectors.case_is_visible_to(request.user, obj)
 
     def has_change_permission(self, request: HttpRequest, obj: Case | None = None) -> bool:
         if not super().has_change_permission(request, obj):
@@ -345,28 +346,32 @@ class CaseAdmin(ScaledModelAdmin):
             *super().get_urls(),
         ]
 
-    def change_view(
-        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict[str, Any],
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: Case | None = None,
     ) -> HttpResponse:
-        case = self.get_object(request, object_id)
-        context = dict(extra_context or {})
-        if case is not None:
-            can_change = self.has_change_permission(request, case)
+        if obj is not None:
+            can_change = self.has_change_permission(request, obj)
             context.update(
                 {
-                    "case": case,
-                    "complaints": selectors.case_complaints(case),
-                    "timeline": selectors.case_timeline(case),
-                    "transitions": [(s, Case.Status(s).label) for s in case.available_transitions()]
+                    "case": obj,
+                    "complaints": selectors.case_complaints(obj),
+                    "timeline": selectors.case_timeline(obj),
+                    "transitions": [(s, Case.Status(s).label) for s in obj.available_transitions()]
                     if can_change
                     else [],
                     "outcomes": Case.Outcome.choices,
                     "priorities": Case.Priority.choices,
                     "can_change": can_change,
-                    "can_take": case.is_open
-                    and case.assigned_to_id is None
+                    "can_take": obj.is_open
+                    and obj.assigned_to_id is None
                     and request.user.has_perm("complaints.change_case"),
-                    "assign_form": AssignForm() if self.has_assign_permission(request) and case.is_open else None,
+                    "assign_form": AssignForm() if self.has_assign_permission(request) and obj.is_open else None,
                     "note_form": NoteForm() if can_change else None,
                     # Nothing on a case is edited as a field: every change is a button and a service.
                     "show_save": False,
@@ -375,7 +380,7 @@ class CaseAdmin(ScaledModelAdmin):
                     "show_delete": False,
                 }
             )
-        return super().change_view(request, object_id, form_url, context)
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def _case_for_write(self, request: HttpRequest, case_id: int) -> Case:
         case = get_object_or_404(self.get_queryset(request).select_related("platform"), pk=case_id)
@@ -567,7 +572,8 @@ class ComplaintAdmin(ScaledModelAdmin):
     actions = ["complaints_accept"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Complaint]:
-        return selectors.complaint_visible_to(request.user, super().get_queryset(request))
+        complaints = super().get_queryset(request).select_related("platform", "case")
+        return selectors.complaint_visible_to(request.user, complaints)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -578,7 +584,7 @@ class ComplaintAdmin(ScaledModelAdmin):
     def has_view_permission(self, request: HttpRequest, obj: Complaint | None = None) -> bool:
         if not super().has_view_permission(request, obj):
             return False
-        return obj is None or selectors.complaint_visible_to(request.user).filter(pk=obj.pk).exists()
+        return obj is None or selectors.case_is_visible_to(request.user, obj.case)
 
     def has_change_permission(self, request: HttpRequest, obj: Complaint | None = None) -> bool:
         if not super().has_change_permission(request, obj):
@@ -638,17 +644,21 @@ class ComplaintAdmin(ScaledModelAdmin):
             *super().get_urls(),
         ]
 
-    def change_view(
-        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict[str, Any],
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: Complaint | None = None,
     ) -> HttpResponse:
-        complaint = self.get_object(request, object_id)
-        context = dict(extra_context or {})
-        if complaint is not None:
+        if obj is not None:
             context.update(
                 {
-                    "complaint": complaint,
-                    "evidence": complaint.evidence.all(),
-                    "can_change": self.has_change_permission(request, complaint),
+                    "complaint": obj,
+                    "evidence": obj.evidence.all(),
+                    "can_change": self.has_change_permission(request, obj),
                     "can_reveal": request.user.has_perm("complaints.view_complainant_pii"),
                     "show_save": False,
                     "show_save_and_continue": False,
@@ -656,7 +666,7 @@ class ComplaintAdmin(ScaledModelAdmin):
                     "show_delete": False,
                 }
             )
-        return super().change_view(request, object_id, form_url, context)
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def _back(self, complaint: Complaint) -> HttpResponseRedirect:
         return HttpResponseRedirect(reverse("admin:complaints_complaint_change", args=[complaint.pk]))

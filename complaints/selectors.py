@@ -36,6 +36,13 @@ def case_visible_to(user: AnyUser, queryset: QuerySet[Case] | None = None) -> Qu
     return cases.filter(Q(assigned_to__isnull=True) | Q(assigned_to=user.pk))
 
 
+def case_is_visible_to(user: AnyUser, case: Case) -> bool:
+    """case_visible_to for one case already loaded, without a query."""
+    if not user.is_authenticated or not user.has_perm("complaints.view_case"):
+        return False
+    return user.has_perm("complaints.view_all_cases") or case.assigned_to_id in (None, user.pk)
+
+
 def case_changeable_by(user: AnyUser, case: Case) -> bool:
     """Supervisors act on any case; a caseworker only on their own."""
     if not user.is_authenticated or not user.has_perm("complaints.change_case"):

@@ -16,6 +16,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from . import signals
 from .models import (
@@ -331,6 +332,8 @@ def case_autoassign(*, case: Case) -> User | None:
     if chosen is None:
         return None
     case_assign(case=case, to=chosen, actor=None)
+    # case_assign saved a fresh copy of the row; the caller's instance (complaint_submit's) must agree.
+    case.assigned_to = chosen
     return chosen
 
 
@@ -550,3 +553,12 @@ def _case_escalate(*, case_id: int, now: datetime, not_yet: Q) -> bool:
         case = case_transition(case=case, to=Case.Status.ESCALATED, actor=None, note="overdue")
     signals.case_overdue.send(sender=Case, case=case, supervisors=supervisors())
     return True
+
+
+@transaction.atomic
+def staff_totp_enrol(*, user: User, replace: bool = False, name: str = "authenticator") -> TOTPDevice:
+    """A confirmed TOTP device for a member of staff: their second factor for the admin."""
+    if replace:
+        TOTPDevice.objects.filter(user=user).delete()
+    device, _created = TOTPDevice.objects.get_or_create(user=user, name=name, defaults={"confirmed": True})
+    return device

@@ -7,14 +7,36 @@ therefore never get in: ``manage.py totp_enrol <username>`` gives them one (docs
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from django_otp.admin import OTPAdminSite
+from django_otp import devices_for_user
+from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
+from django_otp.models import Device
+
+
+class PortalAuthenticationForm(OTPAdminAuthenticationForm):
+    """Username, password and the code, in one step.
+
+    django-otp asks the user to pick a device when none is chosen, which costs staff a second
+    round-trip. Staff here have one authenticator each (totp_enrol), so that one is used; someone
+    with several devices still picks one from the list.
+    """
+
+    def _chosen_device(self, user: Any) -> Device | None:
+        device = super()._chosen_device(user)
+        if device is None:
+            devices = list(devices_for_user(user, confirmed=True, for_verify=True))
+            if len(devices) == 1:
+                device = devices[0]
+        return device
 
 
 class PortalAdminSite(OTPAdminSite):
+    login_form = PortalAuthenticationForm
     site_header = _("Complaints administration")
     site_title = _("Complaints administration")
     index_title = _("Administration")

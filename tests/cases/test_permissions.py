@@ -1,0 +1,150 @@
+"""The role table of docs/cases.md, checked through the real admin by the named actors."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import User
+
+from complaints.models import Case, CaseEvent, PiiAccessLog
+from tests.factories import complaint_create
+
+from .conftest import verified_client
+
+pytestmark = pytest.mark.django_db
+
+CASES = "/admin/complaints/case/"
+COMPLAINTS = "/admin/complaints/complaint/"
+
+
+@pytest.fixture
+def cases(ayesha, bilal, x_platform, facebook_platform):
+    """One X case (auto-assigned to Ayesha), one Facebook case (Bilal's) and one nobody holds."""
+    mine = complaint_create(account_handle="KashmirVoice").case
+    bilals = complaint_create(platform_slug="facebook", account_handle="ValleyStories").case
+    unassigned = complaint_create(platform_slug="youtube", account_handle="LoCReporter").case
+    mine.refresh_from_db()
+    bilals.refresh_from_db()
+    assert mine.assigned_to == ayesha and bilals.assigned_to == bilal and unassigned.assigned_to is None
+    return {"mine": mine, "bilals": bilals, "unassigned": unassigned}
+
+
+def listed(response) -> set[int]:
+    return {case.pk for case in response.context["cl"].result_list}
+
+
+def test_caseworker_sees_unassigned_cases_and_her_own_only(ayesha, cases):
+    response = verified_client(ayesha).get(CASES)
+    assert response.status_code == 200
+    assert listed(response) == {cases["mine"].pk, cases["unassigned"].pk}
+
+
+def test_caseworker_cannot_open_or_change_a_case_assigned_to_someone_else(ayesha, cases):
+    client = verified_client(ayesha)
+    bilals = cases["bilals"]
+    assert client.get(f"{CASES}{bilals.pk}/change/").status_code == 302  # "doesn't exist", back to the index
+    response = client.post(f"{CASES}{bilals.pk}/transition/", {"to": "IN_REVIEW"})
+    assert response.status_code == 404
+    bilals.refresh_from_db()
+    assert bilals.status == Case.Status.NEW
+
+
+def test_caseworker_cannot_move_an_unassigned_case_until_she_takes_it(ayesha, cases):
+    client = verified_client(ayesha)
+    case = cases["unassigned"]
+    assert client.post(f"{CASES}{case.pk}/transition/", {"to": "IN_REVIEW"}).status_code == 403
+    client.post(f"{CASES}{case.pk}/take/")
+    client.post(f"{CASES}{case.pk}/transition/", {"to": "IN_REVIEW"})
+    case.refresh_from_db()
+    assert (case.assigned_to, case.status) == (ayesha, Case.Status.IN_REVIEW)
+
+
+def test_supervisor_sees_everything_and_reassigns_in_bulk(sana, bilal, cases):
+    client = verified_client(sana)
+    assert listed(client.get(CASES)) == {c.pk for c in cases.values()}
+    selected = [cases["mine"].pk, cases["unassigned"].pk]
+    response = client.post(
+        CASES, {"action": "cases_reassign", "_selected_action": selected, "apply": "1", "to": bilal.pk}, follow=True
+    )
+    assert "2 case(s) reassigned" in response.content.decode()
+    assert set(Case.objects.filter(pk__in=selected).values_list("assigned_to", flat=True)) == {bilal.pk}
+    assert CaseEvent.objects.filter(kind=CaseEvent.Kind.ASSIGNED, actor=sana).count() == 2
+
+
+def test_caseworker_has_no_reassign_action(ayesha, cases):
+    actions = dict(verified_client(ayesha).get(CASES).context["action_form"].fields["action"].choices)
+    assert "cases_take" in actions and "cases_reassign" not in actions
+
+
+def test_analyst_sees_everything_read_only(omar, cases):
+    client = verified_client(omar)
+    response = client.get(CASES)
+    assert listed(response) == {c.pk for c in cases.values()}
+    assert response.context["action_form"] is None  # no actions, no checkboxes
+    case = cases["mine"]
+    page = client.get(f"{CASES}{case.pk}/change/")
+    assert page.status_code == 200 and not page.context["can_change"]
+    assert client.post(f"{CASES}{case.pk}/transition/", {"to": "IN_REVIEW"}).status_code == 403
+    assert client.post(f"{CASES}{case.pk}/note/", {"text": "hello"}).status_code == 403
+
+
+def test_correspondence_officer_views_cases_complaints_and_edits_platforms(zara, cases, x_platform):
+    client = verified_client(zara)
+    assert listed(client.get(CASES)) == {c.pk for c in cases.values()}
+    assert client.get(COMPLAINTS).status_code == 200
+    assert client.post(f"{CASES}{cases['mine'].pk}/transition/", {"to": "IN_REVIEW"}).status_code == 403
+    assert client.get(f"/admin/complaints/platform/{x_platform.pk}/change/").context["has_change_permission"]
+
+
+def test_analyst_sees_pii_masked_and_cannot_reveal(omar, cases):
+    client = verified_client(omar)
+    complaint = cases["mine"].complaints.get()
+    for url in (COMPLAINTS, f"{COMPLAINTS}{complaint.pk}/change/"):
+        body = client.get(url).content.decode()
+        assert complaint.cnic not in body and complaint.mobile not in body
+        assert f"{complaint.cnic[:5]}-*******-{complaint.cnic[12:]}" in body
+    assert client.post(f"{COMPLAINTS}{complaint.pk}/reveal/").status_code == 403
+    assert not PiiAccessLog.objects.exists()
+
+
+def test_supervisor_reveal_shows_pii_and_logs_who_when_which(sana, cases):
+    client = verified_client(sana)
+    complaint = cases["mine"].complaints.get()
+    assert complaint.mobile not in client.get(f"{COMPLAINTS}{complaint.pk}/change/").content.decode()
+    response = client.post(f"{COMPLAINTS}{complaint.pk}/reveal/")
+    body = response.content.decode()
+    assert response.status_code == 200 and complaint.mobile in body and complaint.cnic[5:12] in body
+    log = PiiAccessLog.objects.get()
+    assert (log.user, log.complaint, log.action) == (sana, complaint, PiiAccessLog.Action.REVEAL)
+    assert client.get("/admin/complaints/piiaccesslog/").status_code == 200
+
+
+def test_reveal_is_post_only(sana, cases):
+    complaint = cases["mine"].complaints.get()
+    assert verified_client(sana).get(f"{COMPLAINTS}{complaint.pk}/reveal/").status_code == 405
+    assert not PiiAccessLog.objects.exists()
+
+
+def test_search_by_cnic_and_mobile_typed_the_local_way(sana, cases):
+    client = verified_client(sana)
+    complaint = cases["bilals"].complaints.get()
+    cnic = f"{complaint.cnic[:5]}-{complaint.cnic[5:12]}-{complaint.cnic[12:]}"
+    assert listed(client.get(CASES, {"q": cnic})) == {cases["bilals"].pk}
+    local_mobile = "0" + complaint.mobile[3:]
+    assert listed(client.get(CASES, {"q": local_mobile})) == {cases["bilals"].pk}
+    assert listed(client.get(CASES, {"q": "@valley"})) == {cases["bilals"].pk}
+    assert listed(client.get(CASES, {"q": cases["mine"].reference.lower()})) == {cases["mine"].pk}
+    complaints = client.get(COMPLAINTS, {"q": local_mobile}).context["cl"].result_list
+    assert [c.pk for c in complaints] == [complaint.pk]
+
+
+def test_caseworker_lands_on_my_cases(ayesha, cases):
+    client = verified_client(ayesha)
+    response = client.get("/admin/")
+    assert response.status_code == 302 and response["Location"] == "/admin/complaints/case/my/"
+    page = client.get("/admin/complaints/case/my/")
+    assert page.status_code == 200 and page.context["summary"]["open_total"] == 1
+
+
+def test_non_staff_user_never_gets_in(db):
+    user = User.objects.create_user("citizen", password="x" * 12)
+    assert verified_client(user).get(CASES).status_code == 302

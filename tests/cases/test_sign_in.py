@@ -1,0 +1,60 @@
+"""The second factor, the lockout and the idle timeout, through the real login form."""
+
+from __future__ import annotations
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from django_otp.oath import totp
+
+from complaints.services import staff_totp_enrol
+from tests.conftest import STAFF_PASSWORD
+
+pytestmark = pytest.mark.django_db
+LOGIN = "/admin/login/?next=/admin/complaints/case/"
+
+
+def current_code(device) -> str:
+    return f"{totp(device.bin_key, device.step, device.t0, device.digits, device.drift):06d}"
+
+
+def test_staff_with_password_and_totp_code_gets_in(sana):
+    device = staff_totp_enrol(user=sana)
+    client = Client()
+    response = client.post(LOGIN, {"username": "sana", "password": STAFF_PASSWORD, "otp_token": current_code(device)})
+    assert response.status_code == 302 and response["Location"] == "/admin/complaints/case/"
+    assert client.get("/admin/complaints/case/").status_code == 200
+
+
+def test_password_alone_is_not_enough(sana):
+    staff_totp_enrol(user=sana)
+    client = Client()
+    response = client.post(LOGIN, {"username": "sana", "password": STAFF_PASSWORD})
+    assert response.status_code == 200 and "_auth_user_id" not in client.session
+    assert client.get("/admin/complaints/case/").status_code == 302
+
+
+def test_staff_without_a_device_cannot_get_in(sana):
+    client = Client()
+    response = client.post(LOGIN, {"username": "sana", "password": STAFF_PASSWORD, "otp_token": "123456"})
+    assert response.status_code == 200 and "_auth_user_id" not in client.session
+    # Even a password session made some other way is not enough without a verified device.
+    client.force_login(sana, backend="django.contrib.auth.backends.ModelBackend")
+    response = client.get("/admin/complaints/case/")
+    assert response.status_code == 302 and response["Location"].startswith("/admin/login/")
+
+
+def test_repeated_failures_lock_the_account_out_even_with_the_right_password(sana):
+    device = staff_totp_enrol(user=sana)
+    client = Client()
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post(LOGIN, {"username": "sana", "password": "wrong-password-123", "otp_token": "000000"})
+    response = client.post(LOGIN, {"username": "sana", "password": STAFF_PASSWORD, "otp_token": current_code(device)})
+    assert response.status_code == 429
+    assert "Sign-in locked" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_sessions_expire_when_idle():
+    assert settings.SESSION_SAVE_EVERY_REQUEST is True
+    assert 0 < settings.SESSION_COOKIE_AGE <= 60 * 60
