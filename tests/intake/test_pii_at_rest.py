@@ -1,0 +1,81 @@
+"""Key rotation for the encrypted CNIC and mobile columns: prepend a salt, re-encrypt, drop the old one."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test import override_settings
+
+from complaints.management.commands.pii_reencrypt import encrypted_fields_by_model
+from complaints.models import Complaint
+from tests.factories import complaint_create
+
+pytestmark = pytest.mark.django_db
+
+
+@contextmanager
+def keys(**settings_overrides) -> Iterator[None]:
+    """The library caches derived keys on each field; a rotation in one process must drop them."""
+
+    def forget() -> None:
+        for _model, fields in encrypted_fields_by_model():
+            for field in fields:
+                field.__dict__.pop("keys", None)
+                field.__dict__.pop("f", None)
+
+    with override_settings(**settings_overrides):
+        forget()
+        try:
+            yield
+        finally:
+            forget()
+    forget()
+
+
+def raw_cnic(pk: int) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT cnic FROM complaints_complaint WHERE id = %s", [pk])
+        return cursor.fetchone()[0]
+
+
+def test_rotating_the_salt_and_reencrypting_lets_the_old_salt_be_dropped():
+    with keys(SALT_KEY=["old-salt"]):
+        complaint = complaint_create(cnic="3520212345672")
+        before = raw_cnic(complaint.pk)
+
+    with keys(SALT_KEY=["new-salt", "old-salt"]):
+        assert Complaint.objects.get(pk=complaint.pk).cnic == "3520212345672"  # old rows still readable
+        with pytest.raises(CommandError, match="1 rows still need"):
+            call_command("pii_reencrypt", "--check")
+        call_command("pii_reencrypt")
+        call_command("pii_reencrypt", "--check")  # now clean: no error
+        assert raw_cnic(complaint.pk) != before
+
+    with keys(SALT_KEY=["new-salt"]):
+        reloaded = Complaint.objects.get(pk=complaint.pk)
+        assert (reloaded.cnic, reloaded.mobile) == ("3520212345672", complaint.mobile)
+
+
+def test_dropping_the_old_salt_too_early_is_reported_and_nothing_is_overwritten():
+    with keys(SALT_KEY=["old-salt"]):
+        complaint = complaint_create(cnic="3520212345672")
+        before = raw_cnic(complaint.pk)
+    with keys(SALT_KEY=["new-salt"]):
+        # The library hands back the ciphertext rather than failing: it must never be saved again.
+        assert Complaint.objects.get(pk=complaint.pk).cnic != "3520212345672"
+        with pytest.raises(CommandError, match="1 rows cannot be decrypted"):
+            call_command("pii_reencrypt")
+    assert raw_cnic(complaint.pk) == before
+
+
+def test_moving_the_secret_key_to_the_fallbacks_works_the_same_way():
+    with keys(SECRET_KEY="old-secret-key-" + "x" * 40, SECRET_KEY_FALLBACKS=[]):
+        complaint = complaint_create(cnic="3520212345672")
+    with keys(SECRET_KEY="new-secret-key-" + "y" * 40, SECRET_KEY_FALLBACKS=["old-secret-key-" + "x" * 40]):
+        call_command("pii_reencrypt")
+    with keys(SECRET_KEY="new-secret-key-" + "y" * 40, SECRET_KEY_FALLBACKS=[]):
+        assert Complaint.objects.get(pk=complaint.pk).cnic == "3520212345672"
