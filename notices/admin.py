@@ -1,3 +1,571 @@
-from django.contrib import admin
+"""The correspondence side of the admin: the outbox, letters, replies, templates and contacts.
 
-# Register your models here.
+Thin: writes go through notices.services, and each custom view re-checks the permission it needs.
+The "Refer to platform" action lives on the case changelist, which complaints owns; complaints never
+imports notices, so this module subclasses its CaseAdmin and registers the subclass in its place.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, QuerySet
+from django.forms import formset_factory
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template import Template, TemplateSyntaxError
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+
+from complaints.admin import CaseAdmin
+from complaints.models import Case, PlatformContact
+from complaints.models import InvalidTransition as CaseInvalidTransition
+from complaints.pii import email_mask, mobile_mask
+
+from . import selectors, services
+from .models import (
+    InvalidTransition,
+    Letter,
+    LetterTemplate,
+    LetterType,
+    Notice,
+    Reply,
+    ReplyAttachment,
+    ReplyCaseOutcome,
+)
+
+# Refusals a service raises for a request the rows' state does not allow: an admin message, never a 500.
+DOMAIN_ERRORS = (services.LetterError, InvalidTransition, CaseInvalidTransition, PermissionDenied)
+
+
+# --- Cases: the "Refer to platform" action -------------------------------------------------------
+
+
+class CorrespondenceCaseAdmin(CaseAdmin):
+    actions = [*CaseAdmin.actions, "refer_to_platform", "request_information"]
+
+    def has_refer_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("notices.add_letter")
+
+    def _draft(self, request: HttpRequest, queryset: QuerySet[Case], letter_type: str) -> None:
+        try:
+            letters = services.letter_draft_for_cases(cases=queryset, actor=request.user, letter_type=letter_type)  # type: ignore[arg-type]
+        except DOMAIN_ERRORS as error:
+            self.message_user(request, str(error), messages.ERROR)
+            return
+        links = format_html_join(
+            ", ",
+            '<a href="{}">{}</a> ({} · {})',
+            (
+                (reverse("admin:notices_letter_change", args=[lt.pk]), lt.our_reference, lt.platform, lt.cases.count())
+                for lt in letters
+            ),
+        )
+        self.message_user(
+            request,
+            format_html("{} {}", _("Draft letters for a supervisor to approve:"), links),
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=_("Refer to platform (draft a reinstatement request)"), permissions=["refer"])
+    def refer_to_platform(self, request: HttpRequest, queryset: QuerySet[Case]) -> None:
+        self._draft(request, queryset, LetterType.REINSTATEMENT_REQUEST)
+
+    @admin.action(description=_("Ask the platform for information (draft a letter)"), permissions=["refer"])
+    def request_information(self, request: HttpRequest, queryset: QuerySet[Case]) -> None:
+        self._draft(request, queryset, LetterType.INFORMATION_REQUEST)
+
+
+admin.site.unregister(Case)
+admin.site.register(Case, CorrespondenceCaseAdmin)
+
+
+# --- The outbox ----------------------------------------------------------------------------------
+
+
+def _masked(notice: Notice) -> str:
+    if notice.channel == "SMS":
+        return mobile_mask(notice.address)
+    return email_mask(notice.address) if notice.recipient_kind == Notice.RecipientKind.CITIZEN else notice.address
+
+
+NOTICE_FIELDS = (
+    "status",
+    "kind",
+    "channel",
+    "recipient_kind",
+    "recipient",
+    "language",
+    "subject",
+    "message",
+    "attempts",
+    "next_attempt_at",
+    "claimed_at",
+    "sent_at",
+    "last_error",
+    "provider_message_id",
+    "possible_duplicate",
+    "idempotency_key",
+    "complaint",
+    "case",
+    "letter",
+    "created_at",
+)
+
+
+@admin.register(Notice)
+class NoticeAdmin(admin.ModelAdmin):
+    list_display = [
+        "created_at",
+        "kind",
+        "channel",
+        "recipient_kind",
+        "recipient",
+        "language",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "possible_duplicate",
+        "case",
+    ]
+    list_filter = ["status", "channel", "recipient_kind", "kind", "possible_duplicate", "language"]
+    list_select_related = ["case"]
+    search_fields = ["=idempotency_key", "=case__reference", "=letter__our_reference", "=complaint__reference"]
+    show_full_result_count = False
+    date_hierarchy = "created_at"
+    actions = ["retry_dead"]
+    fields = NOTICE_FIELDS
+    readonly_fields = NOTICE_FIELDS
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # notices are written by the services that cause them
+
+    def has_delete_permission(self, request: HttpRequest, obj: Notice | None = None) -> bool:
+        return False  # the outbox is the record of what we told people
+
+    def has_change_permission(self, request: HttpRequest, obj: Notice | None = None) -> bool:
+        return False  # nothing on a notice is edited by hand; a dead one is retried with the action
+
+    def has_retry_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("notices.retry_notice")
+
+    @admin.display(description=_("recipient"))
+    def recipient(self, notice: Notice) -> str:
+        return _masked(notice)
+
+    @admin.display(description=_("message"))
+    def message(self, notice: Notice) -> str:
+        # A citizen's notice carries their name and case: the same rule as their other PII.
+        if notice.recipient_kind == Notice.RecipientKind.CITIZEN and not self._sees_pii:
+            return str(_("(hidden: needs the permission to view complainants' details)"))
+        return notice.body
+
+    def changeform_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self._sees_pii = request.user.has_perm("complaints.view_complainant_pii")
+        return super().changeform_view(request, *args, **kwargs)
+
+    @admin.action(description=_("Retry the selected dead notices"), permissions=["retry"])
+    def retry_dead(self, request: HttpRequest, queryset: QuerySet[Notice]) -> None:
+        retried = 0
+        for notice in queryset:
+            try:
+                services.notice_retry(notice=notice, actor=request.user)
+            except DOMAIN_ERRORS as error:
+                self.message_user(request, f"{notice.pk}: {error}", messages.ERROR)
+            else:
+                retried += 1
+        if retried:
+            self.message_user(request, _("%(n)d notice(s) queued again.") % {"n": retried}, messages.SUCCESS)
+
+
+# --- Letters -------------------------------------------------------------------------------------
+
+
+class OverdueLetterFilter(admin.SimpleListFilter):
+    title = _("platform reply")
+    parameter_name = "overdue"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("yes", str(_("Overdue")))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Letter]) -> QuerySet[Letter]:
+        if self.value() == "yes":
+            return queryset & selectors.letters_overdue(now=timezone.now())
+        return queryset
+
+
+class LetterForm(forms.ModelForm):
+    class Meta:
+        model = Letter
+        fields = ["contact", "channel", "legal_basis", "subject", "body"]
+
+    def clean_contact(self) -> PlatformContact | None:
+        contact: PlatformContact | None = self.cleaned_data.get("contact")
+        if contact is not None and contact.platform_id != self.instance.platform_id:
+            raise forms.ValidationError(_("Choose a contact of %(platform)s.") % {"platform": self.instance.platform})
+        return contact
+
+
+@admin.register(Letter)
+class LetterAdmin(admin.ModelAdmin):
+    form = LetterForm
+    list_display = [
+        "our_reference",
+        "letter_type",
+        "platform",
+        "status",
+        "case_count",
+        "created_at",
+        "date_sent",
+        "response_due_at",
+        "overdue",
+    ]
+    list_filter = ["status", "letter_type", "platform", OverdueLetterFilter]
+    list_select_related = ["platform"]
+    search_fields = ["=our_reference", "=platform_ticket_ref"]
+    show_full_result_count = False
+    autocomplete_fields = ["contact"]
+    change_form_template = "admin/notices/letter/change_form.html"
+    readonly_fields = [
+        "our_reference",
+        "letter_type",
+        "platform",
+        "status",
+        "language",
+        "created_by",
+        "created_at",
+        "approved_by",
+        "approved_at",
+        "date_sent",
+        "response_due_at",
+        "platform_ticket_ref",
+        "reminder_of",
+        "case_list",
+    ]
+    fieldsets = [
+        (None, {"fields": ["our_reference", "letter_type", "platform", "status", "reminder_of"]}),
+        (_("Wording"), {"fields": ["contact", "channel", "legal_basis", "language", "subject", "body"]}),
+        (
+            _("Progress"),
+            {
+                "fields": [
+                    "created_by",
+                    "created_at",
+                    "approved_by",
+                    "approved_at",
+                    "date_sent",
+                    "response_due_at",
+                    "platform_ticket_ref",
+                ]
+            },
+        ),
+        (_("Cases"), {"fields": ["case_list"]}),
+    ]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Letter]:
+        return super().get_queryset(request).annotate(n_cases=Count("letter_cases"))
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # letters start from the case list's "Refer to platform" action
+
+    def has_delete_permission(self, request: HttpRequest, obj: Letter | None = None) -> bool:
+        return super().has_delete_permission(request, obj) and (obj is None or obj.status == Letter.Status.DRAFT)
+
+    def has_change_permission(self, request: HttpRequest, obj: Letter | None = None) -> bool:
+        # The wording is fixed once a supervisor has approved it.
+        return super().has_change_permission(request, obj) and (obj is None or obj.status == Letter.Status.DRAFT)
+
+    @admin.display(description=_("cases"), ordering="n_cases")
+    def case_count(self, letter: Letter) -> int:
+        return letter.n_cases  # type: ignore[attr-defined]
+
+    @admin.display(description=_("overdue"), boolean=True)
+    def overdue(self, letter: Letter) -> bool:
+        return letter.is_overdue
+
+    @admin.display(description=_("cases on this letter"))
+    def case_list(self, letter: Letter) -> str:
+        cases = letter.cases.order_by("letter_cases__id").values_list("pk", "reference", "account_handle", "status")
+        return format_html(
+            "<ol>{}</ol>",
+            format_html_join(
+                "",
+                '<li><a href="{}">{}</a> @{} · {}</li>',
+                (
+                    (reverse("admin:complaints_case_change", args=[pk]), ref, handle, Case.Status(status).label)
+                    for pk, ref, handle, status in cases
+                ),
+            ),
+        )
+
+    def get_urls(self) -> list[URLPattern]:
+        view = self.admin_site.admin_view
+        return [
+            path("<int:pk>/approve/", view(self.approve_view), name="notices_letter_approve"),
+            path("<int:pk>/send/", view(self.send_view), name="notices_letter_send"),
+            path("<int:pk>/annex.csv", view(self.annex_view), name="notices_letter_annex"),
+            path("<int:pk>/reply/", view(self.reply_view), name="notices_letter_reply"),
+            *super().get_urls(),
+        ]
+
+    def render_change_form(self, request: HttpRequest, context: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+        letter: Letter | None = kwargs.get("obj")
+        user = request.user
+        if letter is not None:
+            context["can_approve"] = letter.status == Letter.Status.DRAFT and user.has_perm("notices.approve_letter")
+            context["can_send"] = letter.status == Letter.Status.APPROVED and user.has_perm("notices.send_letter")
+            context["can_reply"] = letter.status in {Letter.Status.SENT, Letter.Status.REPLIED} and user.has_perm(
+                "notices.add_reply"
+            )
+        return super().render_change_form(request, context, *args, **kwargs)
+
+    def _letter(self, request: HttpRequest, pk: int) -> Letter:
+        letter = get_object_or_404(Letter, pk=pk)
+        if not self.has_view_permission(request, letter):
+            raise PermissionDenied
+        return letter
+
+    def _back(self, letter: Letter) -> HttpResponseRedirect:
+        return HttpResponseRedirect(reverse("admin:notices_letter_change", args=[letter.pk]))
+
+    def approve_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        return require_POST(lambda req: self._act(req, pk, services.letter_approve, str(_("Letter approved."))))(
+            request
+        )
+
+    def send_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        return require_POST(
+            lambda req: self._act(
+                req, pk, services.letter_send, str(_("Letter queued for sending; its cases await the platform."))
+            )
+        )(request)
+
+    def _act(self, request: HttpRequest, pk: int, service: Any, done: str) -> HttpResponse:
+        letter = self._letter(request, pk)
+        try:
+            service(letter=letter, actor=request.user)
+        except DOMAIN_ERRORS as error:
+            self.message_user(request, str(error), messages.ERROR)
+        else:
+            self.message_user(request, done, messages.SUCCESS)
+        return self._back(letter)
+
+    def annex_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        letter = self._letter(request, pk)
+        # Once sent, the annex is what went out; before that, what would go out now.
+        content = letter.annex_csv or services.letter_annex_csv(letter=letter)
+        response = HttpResponse(content, content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{letter.our_reference}-annex.csv"'
+        return response
+
+    def reply_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        letter = self._letter(request, pk)
+        if not request.user.has_perm("notices.add_reply"):
+            raise PermissionDenied
+        # Every open case on the letter gets a row; a closed one is not reopened by a later reply.
+        cases = list(letter.cases.exclude(status=Case.Status.CLOSED).order_by("letter_cases__id"))
+        initial = [{"case": case.pk} for case in cases]
+        if request.method == "POST":
+            form = ReplyForm(request.POST, request.FILES)
+            outcomes = OutcomeFormSet(request.POST, initial=initial, prefix="outcome")
+            if form.is_valid() and outcomes.is_valid():
+                by_id = {case.pk: case for case in cases}
+                try:
+                    reply = services.reply_record(
+                        letter=letter,
+                        received_at=form.cleaned_data["received_at"],
+                        ticket_ref=form.cleaned_data["platform_ticket_ref"],
+                        text=form.cleaned_data["text"],
+                        kind=form.cleaned_data["kind"],
+                        outcomes=[
+                            services.CaseOutcomeInput(
+                                case=by_id[row["case"]], action_taken=row["action_taken"], outcome=row["outcome"]
+                            )
+                            for row in outcomes.cleaned_data
+                            if row and row["case"] in by_id
+                        ],
+                        attachments=request.FILES.getlist("attachments"),
+                        actor=request.user,  # type: ignore[arg-type]
+                    )
+                except DOMAIN_ERRORS as error:
+                    form.add_error(None, str(error))
+                else:
+                    self.message_user(request, _("Reply recorded; the citizens will be told."), messages.SUCCESS)
+                    return HttpResponseRedirect(reverse("admin:notices_reply_change", args=[reply.pk]))
+        else:
+            form = ReplyForm(initial={"received_at": timezone.localtime().replace(second=0, microsecond=0)})
+            outcomes = OutcomeFormSet(initial=initial, prefix="outcome")
+        labels = {case.pk: f"{case.reference} @{case.account_handle} ({case.get_status_display()})" for case in cases}
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Record the platform's reply to %(ref)s") % {"ref": letter.our_reference},
+            "letter": letter,
+            "form": form,
+            "outcomes": outcomes,
+            "rows": [(labels[case.pk], row) for case, row in zip(cases, outcomes, strict=False)],
+        }
+        return TemplateResponse(request, "admin/notices/letter/reply_form.html", context)
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class ReplyForm(forms.Form):
+    received_at = forms.DateTimeField(
+        label=_("received"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+    )
+    platform_ticket_ref = forms.CharField(label=_("platform ticket reference"), max_length=100, required=False)
+    kind = forms.ChoiceField(label=_("kind"), choices=Reply.Kind.choices, initial=Reply.Kind.DECISION)
+    text = forms.CharField(label=_("text"), widget=forms.Textarea(attrs={"rows": 6}))
+    attachments = forms.FileField(label=_("attachments"), widget=MultipleFileInput(), required=False)
+
+    def clean_received_at(self) -> Any:
+        received_at = self.cleaned_data["received_at"]
+        if received_at > timezone.now() + timedelta(minutes=5):
+            raise forms.ValidationError(_("A reply cannot be received in the future."))
+        return received_at
+
+
+class OutcomeForm(forms.Form):
+    case = forms.IntegerField(widget=forms.HiddenInput)
+    action_taken = forms.ChoiceField(
+        label=_("action taken"),
+        choices=ReplyCaseOutcome.ActionTaken.choices,
+        initial=ReplyCaseOutcome.ActionTaken.UNSPECIFIED,
+    )
+    outcome = forms.ChoiceField(
+        label=_("close with outcome"),
+        choices=[("", _("— keep open for review —")), *Case.Outcome.choices],
+        required=False,
+    )
+
+
+OutcomeFormSet = formset_factory(OutcomeForm, extra=0, max_num=2000)
+
+
+# --- Replies -------------------------------------------------------------------------------------
+
+
+class ReplyCaseOutcomeInline(admin.TabularInline):
+    model = ReplyCaseOutcome
+    fields = ["case", "action_taken", "outcome"]
+    readonly_fields = ["case", "action_taken", "outcome"]
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class ReplyAttachmentInline(admin.TabularInline):
+    model = ReplyAttachment
+    fields = ["download", "content_type", "size"]
+    readonly_fields = ["download", "content_type", "size"]
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description=_("file"))
+    def download(self, attachment: ReplyAttachment) -> str:
+        url = reverse("admin:notices_reply_attachment", args=[attachment.reply_id, attachment.pk])
+        return format_html('<a href="{}">{}</a>', url, attachment.original_name)
+
+
+REPLY_FIELDS = (
+    "letter",
+    "kind",
+    "received_at",
+    "is_timely",
+    "platform_ticket_ref",
+    "text",
+    "recorded_by",
+    "created_at",
+)
+
+
+@admin.register(Reply)
+class ReplyAdmin(admin.ModelAdmin):
+    list_display = ["letter", "kind", "received_at", "is_timely", "platform_ticket_ref", "recorded_by"]
+    list_filter = ["kind", "is_timely", "letter__platform"]
+    list_select_related = ["letter", "recorded_by"]
+    search_fields = ["=letter__our_reference", "=platform_ticket_ref"]
+    show_full_result_count = False
+    fields = REPLY_FIELDS
+    readonly_fields = REPLY_FIELDS
+    inlines = [ReplyCaseOutcomeInline, ReplyAttachmentInline]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # recorded from the letter's page, where each of its cases gets an outcome
+
+    def has_change_permission(self, request: HttpRequest, obj: Reply | None = None) -> bool:
+        return False  # a reply is a record of what the platform said
+
+    def has_delete_permission(self, request: HttpRequest, obj: Reply | None = None) -> bool:
+        return False
+
+    def get_urls(self) -> list[URLPattern]:
+        return [
+            path(
+                "<int:pk>/attachment/<int:attachment_pk>/",
+                self.admin_site.admin_view(self.attachment_view),
+                name="notices_reply_attachment",
+            ),
+            *super().get_urls(),
+        ]
+
+    def attachment_view(self, request: HttpRequest, pk: int, attachment_pk: int) -> HttpResponseBase:
+        attachment = get_object_or_404(ReplyAttachment, pk=attachment_pk, reply_id=pk)
+        if not self.has_view_permission(request, attachment.reply):
+            raise PermissionDenied
+        return FileResponse(
+            attachment.file.open("rb"),
+            as_attachment=True,
+            filename=attachment.original_name,
+            content_type="application/octet-stream",  # never rendered inline in the staff's browser
+        )
+
+
+# --- Templates and contacts ----------------------------------------------------------------------
+
+
+class LetterTemplateForm(forms.ModelForm):
+    class Meta:
+        model = LetterTemplate
+        fields = ["letter_type", "language", "subject", "body"]
+
+    def clean(self) -> dict[str, Any]:
+        # A template that does not parse would only fail when an officer next drafts a letter.
+        cleaned = super().clean() or {}
+        for name in ("subject", "body"):
+            try:
+                Template(cleaned.get(name, ""))
+            except TemplateSyntaxError as error:
+                self.add_error(name, str(error))
+        return cleaned
+
+
+@admin.register(LetterTemplate)
+class LetterTemplateAdmin(admin.ModelAdmin):
+    form = LetterTemplateForm
+    list_display = ["letter_type", "language", "subject"]
+    list_filter = ["letter_type", "language"]
+
+
+@admin.register(PlatformContact)
+class PlatformContactAdmin(admin.ModelAdmin):
+    list_display = ["name", "role", "platform", "email", "is_primary"]
+    list_filter = ["platform", "is_primary"]
+    list_select_related = ["platform"]
+    search_fields = ["name", "email", "platform__name"]

@@ -604,8 +604,10 @@ def reply_check(*, letter: Letter, kind: str, outcomes: Sequence[CaseOutcomeInpu
 def _reply_target(*, kind: str, item: CaseOutcomeInput) -> str | None:
     if item.outcome:
         return Case.Status.CLOSED
-    if kind == Reply.Kind.ACKNOWLEDGEMENT or item.case.status == Case.Status.PLATFORM_RESPONDED:
-        return None  # an acknowledgement decides nothing; a case already under review stays there
+    if kind == Reply.Kind.ACKNOWLEDGEMENT or item.case.status in {Case.Status.PLATFORM_RESPONDED, Case.Status.CLOSED}:
+        # An acknowledgement decides nothing; a case already under review stays there, and a closed
+        # one is not reopened by a later reply.
+        return None
     return Case.Status.PLATFORM_RESPONDED
 
 

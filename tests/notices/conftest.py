@@ -26,7 +26,11 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 from django.apps import apps as django_apps
+from django.conf import settings
 from django.db import connection
+from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from notices.sms import LocmemBackend
 
@@ -44,14 +48,24 @@ def _sms_in_memory(settings: Any) -> Iterator[None]:
 
 @pytest.fixture(autouse=True)
 def _roles_and_letter_templates(request: pytest.FixtureRequest) -> None:
-    """transaction=True tests start from a flushed database, without the rows our data migration
-    wrote (group permissions, letter templates): write them again through the migration itself."""
-    marker = request.node.get_closest_marker("django_db")
-    if marker is None or not marker.kwargs.get("transaction"):
+    """The role groups with their permissions, and the seeded letter templates, for every database test.
+
+    Migrations write them, but any transactional test in the run (ours with workers, the browser
+    tests) truncates every table afterwards; so they are written again here, by the migrations'
+    own functions. Those functions flip AppConfig.models_module (as create_permissions needs inside
+    a migration); on the live registry the original values are put back.
+    """
+    uses_db = request.node.get_closest_marker("django_db") or {"db", "transactional_db"} & set(request.fixturenames)
+    if not uses_db:
         return
-    request.getfixturevalue("transactional_db")
-    migration = importlib.import_module("notices.migrations.0002_permissions_and_letter_templates")
-    migration.grant_to_groups(django_apps)
+    request.getfixturevalue("db")
+    originals = {config.label: config.models_module for config in django_apps.get_app_configs()}
+    try:
+        importlib.import_module("complaints.migrations.0003_roles").roles_create(django_apps, None)
+        importlib.import_module("notices.migrations.0002_permissions_and_letter_templates").grant(django_apps, None)
+    finally:
+        for config in django_apps.get_app_configs():
+            config.models_module = originals[config.label]
 
 
 # --- SMTP ----------------------------------------------------------------------------------------
@@ -276,3 +290,22 @@ def use_broker() -> Iterator[Callable[[str], None]]:
 
     yield switch
     switch(original)
+
+
+# --- The admin -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def staff_client() -> Callable[[Any], Client]:
+    """A client signed in as the user and verified by a TOTP device, as the admin demands."""
+
+    def sign_in(user: Any) -> Client:
+        device, _ = TOTPDevice.objects.get_or_create(user=user, name="authenticator", defaults={"confirmed": True})
+        client = Client()
+        client.force_login(user, backend=settings.AUTHENTICATION_BACKENDS[-1])
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+        return client
+
+    return sign_in
