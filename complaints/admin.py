@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import cached_property
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.admin.filters import DateFieldListFilter
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
@@ -22,6 +23,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
@@ -56,13 +58,18 @@ class CappedCountPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:  # type: ignore[override]
-        return self.object_list[: self.CAP].count()
+        return cast(QuerySet[Any], self.object_list)[: self.CAP].count()
 
 
 class ScaledModelAdmin(admin.ModelAdmin):
     paginator = CappedCountPaginator
     show_full_result_count = False
     list_per_page = 50
+
+
+def staff(request: HttpRequest) -> User:
+    """The signed-in member of staff: admin_view lets nobody else reach the admin's views."""
+    return cast(User, request.user)
 
 
 # --- Filters -------------------------------------------------------------------------------------
@@ -72,7 +79,7 @@ class OverdueFilter(admin.SimpleListFilter):
     title = _("overdue")
     parameter_name = "overdue"
 
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
         return [("yes", _("Overdue")), ("no", _("On time"))]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Case]) -> QuerySet[Case]:
@@ -88,7 +95,7 @@ class AssignedFilter(admin.SimpleListFilter):
     title = _("assigned to")
     parameter_name = "assigned"
 
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
         return [("me", _("Me")), ("nobody", _("Nobody"))]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Case]) -> QuerySet[Case]:
@@ -103,9 +110,9 @@ class ComplaintFieldFilter(admin.SimpleListFilter):
     """A case filter on a field of its complaints, as EXISTS so that no case appears twice."""
 
     field = ""
-    values: list[tuple[str, str]] = []
+    values: list[tuple[str, Any]] = []
 
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
         return [(str(value), str(label)) for value, label in self.values]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Case]) -> QuerySet[Case]:
@@ -177,6 +184,27 @@ def method_decorator_post(view: Callable[..., HttpResponse]) -> Callable[..., Ht
 # --- Cases ---------------------------------------------------------------------------------------
 
 
+CASE_FIELDS = (
+    "reference",
+    "platform",
+    "account_handle",
+    "status",
+    "priority",
+    "assigned_to",
+    "opened_at",
+    "status_changed_at",
+    "due_at",
+    "sent_to_platform_at",
+    "response_due_at",
+    "platform_responded_at",
+    "timely_response",
+    "closed_at",
+    "outcome",
+    "split_from",
+    "merged_into",
+)
+
+
 @admin.register(Case)
 class CaseAdmin(ScaledModelAdmin):
     list_display = ["reference", "platform", "handle", "status", "priority", "assigned_to", "opened_at", "due"]
@@ -194,26 +222,8 @@ class CaseAdmin(ScaledModelAdmin):
     ]
     search_fields = ["reference"]  # the search itself is selectors.case_search
     search_help_text = _("Case or complaint reference, handle (starts with), or a complainant's CNIC or mobile.")
-    fields = [
-        "reference",
-        "platform",
-        "account_handle",
-        "status",
-        "priority",
-        "assigned_to",
-        "opened_at",
-        "status_changed_at",
-        "due_at",
-        "sent_to_platform_at",
-        "response_due_at",
-        "platform_responded_at",
-        "timely_response",
-        "closed_at",
-        "outcome",
-        "split_from",
-        "merged_into",
-    ]
-    readonly_fields = fields
+    fields = CASE_FIELDS
+    readonly_fields = CASE_FIELDS
     change_form_template = "admin/complaints/case/change_form.html"
     actions = ["cases_take", "cases_start_review", "cases_escalate", "cases_reassign"]
 
@@ -283,7 +293,7 @@ class CaseAdmin(ScaledModelAdmin):
 
     @admin.action(description=_("Take the selected cases"), permissions=["change"])
     def cases_take(self, request: HttpRequest, queryset: QuerySet[Case]) -> None:
-        self._each(request, queryset, "take", lambda case: services.case_take(case=case, actor=request.user))
+        self._each(request, queryset, "take", lambda case: services.case_take(case=case, actor=staff(request)))
 
     @admin.action(description=_("Start review of the selected cases"), permissions=["change"])
     def cases_start_review(self, request: HttpRequest, queryset: QuerySet[Case]) -> None:
@@ -291,7 +301,7 @@ class CaseAdmin(ScaledModelAdmin):
             request,
             queryset,
             "review",
-            lambda case: services.case_transition(case=case, to=Case.Status.IN_REVIEW, actor=request.user),
+            lambda case: services.case_transition(case=case, to=Case.Status.IN_REVIEW, actor=staff(request)),
         )
 
     @admin.action(description=_("Escalate the selected cases"), permissions=["change"])
@@ -300,7 +310,7 @@ class CaseAdmin(ScaledModelAdmin):
             request,
             queryset,
             "escalate",
-            lambda case: services.case_transition(case=case, to=Case.Status.ESCALATED, actor=request.user),
+            lambda case: services.case_transition(case=case, to=Case.Status.ESCALATED, actor=staff(request)),
         )
 
     @admin.action(description=_("Reassign the selected cases…"), permissions=["assign"])
@@ -309,7 +319,9 @@ class CaseAdmin(ScaledModelAdmin):
             form = AssignForm(request.POST)
             if form.is_valid():
                 try:
-                    moved = services.case_reassign_bulk(cases=queryset, to=form.cleaned_data["to"], actor=request.user)
+                    moved = services.case_reassign_bulk(
+                        cases=queryset, to=form.cleaned_data["to"], actor=staff(request)
+                    )
                 except DOMAIN_ERRORS as error:
                     self.message_user(request, str(error), messages.ERROR)
                 else:
@@ -327,7 +339,7 @@ class CaseAdmin(ScaledModelAdmin):
             "title": _("Reassign cases"),
             "form": form,
             "cases": queryset,
-            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
         }
         return TemplateResponse(request, "admin/complaints/case/reassign.html", context)
 
@@ -391,17 +403,19 @@ class CaseAdmin(ScaledModelAdmin):
     def _back(self, case: Case) -> HttpResponseRedirect:
         return HttpResponseRedirect(reverse("admin:complaints_case_change", args=[case.pk]))
 
-    def _run(self, request: HttpRequest, case: Case, do: Callable[[], object], success: str) -> HttpResponseRedirect:
+    def _run(
+        self, request: HttpRequest, case: Case, do: Callable[[], object], success: str | Promise
+    ) -> HttpResponseRedirect:
         try:
             do()
         except DOMAIN_ERRORS as error:
             self.message_user(request, str(error), messages.ERROR)
         else:
-            self.message_user(request, success, messages.SUCCESS)
+            self.message_user(request, str(success), messages.SUCCESS)
         return self._back(case)
 
     def _invalid(self, request: HttpRequest, case: Case, form: forms.Form) -> HttpResponseRedirect:
-        errors = "; ".join(f"{field}: {' '.join(errs)}" for field, errs in form.errors.items())
+        errors = "; ".join(f"{field}: {' '.join(str(e) for e in errs)}" for field, errs in form.errors.items())
         self.message_user(request, _("Nothing changed: %(errors)s") % {"errors": errors}, messages.ERROR)
         return self._back(case)
 
@@ -418,7 +432,7 @@ class CaseAdmin(ScaledModelAdmin):
             lambda: services.case_transition(
                 case=case,
                 to=to,
-                actor=request.user,
+                actor=staff(request),
                 outcome=form.cleaned_data["outcome"],
                 note=form.cleaned_data["note"],
             ),
@@ -431,7 +445,7 @@ class CaseAdmin(ScaledModelAdmin):
         if not request.user.has_perm("complaints.change_case"):
             raise PermissionDenied
         return self._run(
-            request, case, lambda: services.case_take(case=case, actor=request.user), _("The case is yours.")
+            request, case, lambda: services.case_take(case=case, actor=staff(request)), _("The case is yours.")
         )
 
     @method_decorator_post
@@ -446,7 +460,7 @@ class CaseAdmin(ScaledModelAdmin):
         return self._run(
             request,
             case,
-            lambda: services.case_assign(case=case, to=to, actor=request.user),
+            lambda: services.case_assign(case=case, to=to, actor=staff(request)),
             _("Assigned to %(user)s.") % {"user": to},
         )
 
@@ -459,7 +473,7 @@ class CaseAdmin(ScaledModelAdmin):
         return self._run(
             request,
             case,
-            lambda: services.case_note_add(case=case, text=form.cleaned_data["text"], actor=request.user),
+            lambda: services.case_note_add(case=case, text=form.cleaned_data["text"], actor=staff(request)),
             _("Note added."),
         )
 
@@ -474,7 +488,7 @@ class CaseAdmin(ScaledModelAdmin):
             self.message_user(request, _("No case of yours has that reference."), messages.ERROR)
             return self._back(case)
         try:
-            services.case_merge(source=case, target=target, actor=request.user)
+            services.case_merge(source=case, target=target, actor=staff(request))
         except DOMAIN_ERRORS as error:
             self.message_user(request, str(error), messages.ERROR)
             return self._back(case)
@@ -490,7 +504,7 @@ class CaseAdmin(ScaledModelAdmin):
         return self._run(
             request,
             case,
-            lambda: services.case_priority_set(case=case, priority=form.cleaned_data["priority"], actor=request.user),
+            lambda: services.case_priority_set(case=case, priority=form.cleaned_data["priority"], actor=staff(request)),
             _("Priority changed."),
         )
 
@@ -507,6 +521,37 @@ class CaseAdmin(ScaledModelAdmin):
 
 
 # --- Complaints ----------------------------------------------------------------------------------
+
+
+COMPLAINT_FIELDS = (
+    "reference",
+    "case",
+    "status",
+    "status_reason",
+    "duplicate_of",
+    "received_at",
+    "submitted_via",
+    "full_name",
+    "cnic_masked",
+    "mobile_masked",
+    "email_masked",
+    "province",
+    "city",
+    "preferred_language",
+    "platform",
+    "account_handle",
+    "account_url",
+    "platform_account_id",
+    "account_type",
+    "action_type",
+    "action_date",
+    "platform_notice_text",
+    "appealed_to_platform",
+    "platform_appeal_ref",
+    "category",
+    "narrative",
+    "consent_share_with_platform",
+)
 
 
 @admin.register(Complaint)
@@ -537,37 +582,9 @@ class ComplaintAdmin(ScaledModelAdmin):
     search_fields = ["reference"]  # the search itself is selectors.complaint_search
     search_help_text = _("Complaint or case reference, handle (starts with), or the complainant's CNIC or mobile.")
     raw_id_fields = ["case", "duplicate_of"]
-    fields = [
-        "reference",
-        "case",
-        "status",
-        "status_reason",
-        "duplicate_of",
-        "received_at",
-        "submitted_via",
-        "full_name",
-        "cnic_masked",
-        "mobile_masked",
-        "email_masked",
-        "province",
-        "city",
-        "preferred_language",
-        "platform",
-        "account_handle",
-        "account_url",
-        "platform_account_id",
-        "account_type",
-        "action_type",
-        "action_date",
-        "platform_notice_text",
-        "appealed_to_platform",
-        "platform_appeal_ref",
-        "category",
-        "narrative",
-        "consent_share_with_platform",
-    ]
+    fields = COMPLAINT_FIELDS
     # The citizen's complaint is a record: triage and splitting are buttons, nothing is a free field.
-    readonly_fields = fields
+    readonly_fields = COMPLAINT_FIELDS
     change_form_template = "admin/complaints/complaint/change_form.html"
     actions = ["complaints_accept"]
 
@@ -627,7 +644,7 @@ class ComplaintAdmin(ScaledModelAdmin):
                 )
                 continue
             try:
-                services.complaint_accept(complaint=complaint, actor=request.user)
+                services.complaint_accept(complaint=complaint, actor=staff(request))
             except DOMAIN_ERRORS as error:
                 self.message_user(request, f"{complaint.reference}: {error}", messages.ERROR)
             else:
@@ -677,7 +694,7 @@ class ComplaintAdmin(ScaledModelAdmin):
         complaint = get_object_or_404(self.get_queryset(request), pk=complaint_id)
         if not request.user.has_perm("complaints.view_complainant_pii"):
             raise PermissionDenied
-        revealed = services.complaint_pii_reveal(complaint=complaint, actor=request.user)
+        revealed = services.complaint_pii_reveal(complaint=complaint, actor=staff(request))
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
@@ -701,15 +718,15 @@ class ComplaintAdmin(ScaledModelAdmin):
         decision = form.cleaned_data["decision"]
         try:
             if decision == "accept":
-                services.complaint_accept(complaint=complaint, actor=request.user)
+                services.complaint_accept(complaint=complaint, actor=staff(request))
             elif decision == "reject":
-                services.complaint_reject(complaint=complaint, reason=form.cleaned_data["reason"], actor=request.user)
+                services.complaint_reject(complaint=complaint, reason=form.cleaned_data["reason"], actor=staff(request))
             else:
                 reference = form.cleaned_data["duplicate_of"].strip().upper()
                 original = Complaint.objects.filter(reference=reference).first() if reference else None
                 if reference and original is None:
                     raise CaseActionError(f"There is no complaint {reference}.")
-                services.complaint_mark_duplicate(complaint=complaint, duplicate_of=original, actor=request.user)
+                services.complaint_mark_duplicate(complaint=complaint, duplicate_of=original, actor=staff(request))
         except DOMAIN_ERRORS as error:
             self.message_user(request, str(error), messages.ERROR)
         else:
@@ -722,7 +739,7 @@ class ComplaintAdmin(ScaledModelAdmin):
         if not self.has_change_permission(request, complaint):
             raise PermissionDenied
         try:
-            case = services.case_split(complaint=complaint, actor=request.user)
+            case = services.case_split(complaint=complaint, actor=staff(request))
         except DOMAIN_ERRORS as error:
             self.message_user(request, str(error), messages.ERROR)
             return self._back(complaint)

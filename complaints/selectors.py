@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -16,7 +16,7 @@ from django.utils.translation import gettext, gettext_lazy
 from .models import Case, CaseEvent, Complaint, Evidence, Role
 from .pii import cnic_digits, pii_hash
 
-AnyUser = AbstractBaseUser | AnonymousUser
+AnyUser = User | AnonymousUser
 
 
 def user_is_caseworker(user: AnyUser) -> bool:
@@ -72,7 +72,12 @@ def my_cases_summary(user: AnyUser, *, overdue_limit: int = 25) -> dict[str, Any
     """A caseworker's landing page: open cases by status, the overdue ones first, and the queue."""
     now = timezone.now()
     mine = Case.objects.filter(assigned_to=user.pk).exclude(status=Case.Status.CLOSED)
-    counts = dict(mine.order_by().values_list("status").annotate(n=Count("id")).values_list("status", "n"))
+    counts, overdue_total = {}, 0
+    for status, n, late in (
+        mine.order_by().values_list("status").annotate(n=Count("id"), late=Count("id", filter=Q(due_at__lt=now)))
+    ):
+        counts[status] = n
+        overdue_total += late
     overdue = list(mine.filter(due_at__lt=now).select_related("platform").order_by("due_at")[:overdue_limit])
     upcoming = list(
         mine.filter(Q(due_at__gte=now) | Q(due_at__isnull=True)).select_related("platform").order_by("due_at")[:25]
@@ -82,7 +87,7 @@ def my_cases_summary(user: AnyUser, *, overdue_limit: int = 25) -> dict[str, Any
         "by_status": [(label, counts.get(value, 0), value) for value, label in Case.Status.choices if value in counts],
         "open_total": sum(counts.values()),
         "overdue": overdue,
-        "overdue_total": mine.filter(due_at__lt=now).count(),
+        "overdue_total": overdue_total,
         "upcoming": upcoming,
         "unassigned_total": unassigned[:1000].count(),
     }
@@ -97,7 +102,7 @@ def case_complaints(case: Case) -> QuerySet[Complaint]:
 
 
 MOBILE_RE = re.compile(r"^(?:\+?92|0)?(3\d{9})$")
-REFERENCE_RE = re.compile(r"^[A-Za-z]+(?:-[A-Za-z]+)?-\d{4}-\d{1,6}$")
+REFERENCE_RE = re.compile(r"^[A-Za-z]+(?:-[A-Za-z]+)?-\d{4}-\d{1,9}$")
 
 
 def mobile_e164(term: str) -> str | None:

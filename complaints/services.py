@@ -11,7 +11,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser, User
+from django.contrib.auth.models import User
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q, QuerySet
@@ -97,7 +97,7 @@ def case_event_add(
     *,
     case: Case,
     kind: str,
-    actor: AbstractBaseUser | None = None,
+    actor: User | None = None,
     complaint: Complaint | None = None,
     data: dict[str, Any] | None = None,
 ) -> CaseEvent:
@@ -219,7 +219,7 @@ def case_transition(
     *,
     case: Case,
     to: str,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     outcome: str = "",
     note: str = "",
     response_due_at: datetime | None = None,
@@ -273,12 +273,12 @@ def _due_at_for(case: Case, start: datetime) -> datetime | None:
     return sla_due_at(status=case.status, priority=case.priority, start=start)
 
 
-def _user_label(user: AbstractBaseUser | None) -> str | None:
+def _user_label(user: User | None) -> str | None:
     return user.get_username() if user is not None else None
 
 
 @transaction.atomic
-def case_assign(*, case: Case, to: User, actor: AbstractBaseUser | None) -> Case:
+def case_assign(*, case: Case, to: User, actor: User | None) -> Case:
     """Give a case to a caseworker (or take it from one when a supervisor reassigns it)."""
     if not (to.is_active and to.is_staff):
         raise CaseActionError(f"{to.get_username()} is not active staff and cannot be assigned cases.")
@@ -338,7 +338,7 @@ def case_autoassign(*, case: Case) -> User | None:
 
 
 @transaction.atomic
-def case_reassign_bulk(*, cases: QuerySet[Case] | list[Case], to: User, actor: AbstractBaseUser) -> int:
+def case_reassign_bulk(*, cases: QuerySet[Case] | list[Case], to: User, actor: User) -> int:
     """A supervisor moves many cases to one caseworker; each move is its own event row."""
     moved = 0
     for case in cases:
@@ -349,7 +349,7 @@ def case_reassign_bulk(*, cases: QuerySet[Case] | list[Case], to: User, actor: A
 
 
 @transaction.atomic
-def case_note_add(*, case: Case, text: str, actor: AbstractBaseUser) -> CaseEvent:
+def case_note_add(*, case: Case, text: str, actor: User) -> CaseEvent:
     text = text.strip()
     if not text:
         raise CaseActionError("A note cannot be empty.")
@@ -357,7 +357,7 @@ def case_note_add(*, case: Case, text: str, actor: AbstractBaseUser) -> CaseEven
 
 
 @transaction.atomic
-def case_priority_set(*, case: Case, priority: str, actor: AbstractBaseUser) -> Case:
+def case_priority_set(*, case: Case, priority: str, actor: User) -> Case:
     """Change a case's priority; the current step's deadline is recomputed from when it started."""
     if priority not in Case.Priority.values:
         raise CaseActionError(f"Unknown priority {priority}.")
@@ -374,7 +374,7 @@ def case_priority_set(*, case: Case, priority: str, actor: AbstractBaseUser) -> 
 
 
 @transaction.atomic
-def case_merge(*, source: Case, target: Case, actor: AbstractBaseUser) -> Case:
+def case_merge(*, source: Case, target: Case, actor: User) -> Case:
     """Move every complaint and event of ``source`` into ``target``, and close ``source`` as merged.
 
     The events move too, so the surviving case's timeline tells the whole story. The source is
@@ -410,7 +410,7 @@ def case_merge(*, source: Case, target: Case, actor: AbstractBaseUser) -> Case:
 
 
 @transaction.atomic
-def case_split(*, complaint: Complaint, actor: AbstractBaseUser) -> Case:
+def case_split(*, complaint: Complaint, actor: User) -> Case:
     """Take one complaint out of its case into a new case of its own, linked by split_from."""
     complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
     origin = Case.objects.select_for_update().get(pk=complaint.case_id)
@@ -448,7 +448,7 @@ def _complaint_status_set(*, complaint: Complaint, to: str, reason: str = "") ->
 
 
 @transaction.atomic
-def complaint_accept(*, complaint: Complaint, actor: AbstractBaseUser) -> Complaint:
+def complaint_accept(*, complaint: Complaint, actor: User) -> Complaint:
     complaint, old = _complaint_status_set(complaint=complaint, to=Complaint.Status.ACCEPTED)
     complaint.duplicate_of = None
     complaint.save(update_fields=["status", "status_reason", "duplicate_of"])
@@ -463,7 +463,7 @@ def complaint_accept(*, complaint: Complaint, actor: AbstractBaseUser) -> Compla
 
 
 @transaction.atomic
-def complaint_reject(*, complaint: Complaint, reason: str, actor: AbstractBaseUser) -> Complaint:
+def complaint_reject(*, complaint: Complaint, reason: str, actor: User) -> Complaint:
     """Reject a complaint (out of scope, incomplete); the citizen is told the reason through the signal."""
     complaint, old = _complaint_status_set(complaint=complaint, to=Complaint.Status.REJECTED, reason=reason)
     complaint.save(update_fields=["status", "status_reason"])
@@ -479,9 +479,7 @@ def complaint_reject(*, complaint: Complaint, reason: str, actor: AbstractBaseUs
 
 
 @transaction.atomic
-def complaint_mark_duplicate(
-    *, complaint: Complaint, duplicate_of: Complaint | None, actor: AbstractBaseUser
-) -> Complaint:
+def complaint_mark_duplicate(*, complaint: Complaint, duplicate_of: Complaint | None, actor: User) -> Complaint:
     if duplicate_of is not None and duplicate_of.pk == complaint.pk:
         raise CaseActionError("A complaint cannot be a duplicate of itself.")
     complaint, old = _complaint_status_set(complaint=complaint, to=Complaint.Status.DUPLICATE)
@@ -511,7 +509,7 @@ class RevealedPii:
 
 
 @transaction.atomic
-def complaint_pii_reveal(*, complaint: Complaint, actor: AbstractBaseUser) -> RevealedPii:
+def complaint_pii_reveal(*, complaint: Complaint, actor: User) -> RevealedPii:
     """The complainant's full identifiers, with the PiiAccessLog row that records who saw them."""
     if not actor.has_perm("complaints.view_complainant_pii"):
         raise PermissionError("Revealing complainants' details needs the view_complainant_pii permission.")

@@ -39,7 +39,7 @@ def test_staff_without_a_device_cannot_get_in(sana):
     response = client.post(LOGIN, {"username": "sana", "password": STAFF_PASSWORD, "otp_token": "123456"})
     assert response.status_code == 200 and "_auth_user_id" not in client.session
     # Even a password session made some other way is not enough without a verified device.
-    client.force_login(sana, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(sana, backend="regulator_portal.backends.PortalModelBackend")
     response = client.get("/admin/complaints/case/")
     assert response.status_code == 302 and response["Location"].startswith("/admin/login/")
 
