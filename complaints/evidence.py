@@ -142,10 +142,19 @@ def _image_structure_check(kind: str, content: bytes) -> None:
     else:
         end = _webp_end(content)
     # Data after the format's own end marker is where polyglots hide their second file. Some
-    # cameras pad with zero bytes, which carry nothing.
+    # cameras pad with zero bytes, which carry nothing. Phones that append a short video to a photo
+    # ("motion photos") land here too, hence the advice in the message.
     if content[end:].strip(b"\x00"):
-        raise _Rejected(_("the file contains another file hidden inside it."))
+        raise _Rejected(
+            _(
+                "the picture has other data attached after it (some phones add a short video); "
+                "send a screenshot instead."
+            )
+        )
     _foreign_signature_check(content)
+    # A PDF reader finds "%PDF-" anywhere in the first kilobyte and opens the picture as a document.
+    if b"%PDF-" in content:
+        raise _Rejected(_("the file contains another file hidden inside it."))
 
 
 def _png_end(content: bytes) -> int:

@@ -14,7 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 from django_ratelimit.core import get_usage, is_ratelimited
@@ -45,7 +45,9 @@ def rate_limited(request: HttpRequest, exception: Exception | None = None) -> Ht
 @require_http_methods(["GET", "POST"])
 def complaint_new(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
-        return render(request, "complaints/new.html", {"form": ComplaintForm()})
+        # The language of the page is the best guess at the language the citizen wants us to write in.
+        form = ComplaintForm(initial={"preferred_language": get_language()})
+        return render(request, "complaints/new.html", {"form": form})
     # Every POST from an address counts; only complaints actually filed count against a CNIC, so a
     # citizen who mistypes a field is not locked out by their own corrections.
     if is_ratelimited(

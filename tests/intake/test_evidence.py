@@ -101,7 +101,22 @@ def test_files_that_are_not_png_jpeg_webp_or_pdf_are_rejected_whatever_their_nam
     ],
 )
 def test_polyglots_are_rejected(content):
-    assert "hidden inside" in rejected("shot.png", content) or "after its end" in rejected("shot.png", content)
+    message = rejected("shot.png", content)
+    assert any(words in message for words in ["hidden inside", "attached after it", "after its end"]), message
+
+
+def png_with_chunk(kind: bytes, data: bytes) -> bytes:
+    import struct
+    import zlib
+
+    png = png_bytes()
+    chunk = struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    return png[:33] + chunk + png[33:]  # right after IHDR
+
+
+@pytest.mark.parametrize("payload", [zip_bytes(), WINDOWS_EXE, b"%PDF-1.7\n1 0 obj<<>>endobj\n%%EOF"])
+def test_an_image_whose_head_is_one_type_and_carries_another_inside_is_rejected(payload):
+    assert "hidden inside" in rejected("shot.png", png_with_chunk(b"zzZz", payload))
 
 
 def test_an_image_carrying_another_format_inside_a_metadata_chunk_is_rejected():

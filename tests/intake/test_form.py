@@ -202,3 +202,8 @@ def test_every_page_has_the_language_switch(client):
 def test_language_switch_takes_the_citizen_to_the_same_page_in_the_other_language(client):
     response = client.post("/i18n/setlang/", {"language": "ur", "next": "/en/complaints/track/"})
     assert response["Location"] == "/ur/complaints/track/"
+
+
+def test_the_language_for_messages_starts_as_the_language_of_the_page(client):
+    assert 'value="ur" id="id_preferred_language_0" required checked' in client.get(NEW_URL_UR).content.decode()
+    assert 'value="en" id="id_preferred_language_1" required checked' in client.get(NEW_URL).content.decode()
