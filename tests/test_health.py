@@ -34,3 +34,10 @@ def test_healthz_is_503_when_the_broker_is_down(client, db, stopped_redis_url):
             app.conf.broker_url = settings.CELERY_BROKER_URL
     assert response.status_code == 503
     assert response.json() == {"database": "ok", "broker": "unavailable"}
+
+
+def test_private_storage_gives_no_url_for_evidence():
+    from django.core.files.storage import storages
+
+    with pytest.raises(ValueError, match="no URL"):
+        storages["private"].url("evidence/2026/11/abc")
