@@ -96,7 +96,7 @@ def main() -> None:
     )
     pages = [
         ("sana", "case changelist", "/admin/complaints/case/"),
-        ("sana", "case changelist, page 50", "/admin/complaints/case/?p=50"),
+        ("sana", "case changelist, last page (20)", "/admin/complaints/case/?p=19"),
         ("sana", "cases: status=IN_REVIEW", "/admin/complaints/case/?status__exact=IN_REVIEW"),
         ("sana", "cases: overdue", "/admin/complaints/case/?overdue=yes"),
         ("sana", "cases: platform+priority", "/admin/complaints/case/?platform__id__exact=1&priority__exact=EMERGENCY"),

@@ -50,11 +50,13 @@ DOMAIN_ERRORS = (InvalidTransition, CaseActionError)
 class CappedCountPaginator(Paginator):
     """Counts at most CAP rows: a changelist page must not COUNT(*) a million-row table.
 
+    A thousand is twenty pages: past that, people filter or search rather than page.
+
     Past the cap the pages still work (LIMIT/OFFSET), the page links stop at the cap, and the
     filters narrow the list down. The count is a subquery with a LIMIT, so it stops early.
     """
 
-    CAP = 10_000
+    CAP = 1_000
 
     @cached_property
     def count(self) -> int:  # type: ignore[override]
@@ -274,10 +276,13 @@ class CaseAdmin(ScaledModelAdmin):
 
     # Actions ------------------------------------------------------------------------------------
 
-    def _each(self, request: HttpRequest, queryset: QuerySet[Case], verb: str, do: Callable[[Case], object]) -> None:
+    def _each(
+        self, request: HttpRequest, queryset: QuerySet[Case], do: Callable[[Case], object], *, own_only: bool = True
+    ) -> None:
+        """Apply ``do`` to each selected case, reporting each refusal as its own error message."""
         done = 0
         for case in queryset.select_related("platform"):
-            if not selectors.case_changeable_by(request.user, case) and verb != "take":
+            if own_only and not selectors.case_changeable_by(request.user, case):
                 self.message_user(
                     request, _("%(ref)s is not yours to change.") % {"ref": case.reference}, messages.ERROR
                 )
@@ -293,14 +298,14 @@ class CaseAdmin(ScaledModelAdmin):
 
     @admin.action(description=_("Take the selected cases"), permissions=["change"])
     def cases_take(self, request: HttpRequest, queryset: QuerySet[Case]) -> None:
-        self._each(request, queryset, "take", lambda case: services.case_take(case=case, actor=staff(request)))
+        # Unassigned cases are nobody's yet; case_take refuses the ones someone else holds.
+        self._each(request, queryset, lambda case: services.case_take(case=case, actor=staff(request)), own_only=False)
 
     @admin.action(description=_("Start review of the selected cases"), permissions=["change"])
     def cases_start_review(self, request: HttpRequest, queryset: QuerySet[Case]) -> None:
         self._each(
             request,
             queryset,
-            "review",
             lambda case: services.case_transition(case=case, to=Case.Status.IN_REVIEW, actor=staff(request)),
         )
 
@@ -309,7 +314,6 @@ class CaseAdmin(ScaledModelAdmin):
         self._each(
             request,
             queryset,
-            "escalate",
             lambda case: services.case_transition(case=case, to=Case.Status.ESCALATED, actor=staff(request)),
         )
 

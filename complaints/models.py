@@ -219,7 +219,8 @@ class Case(models.Model):
         indexes = [
             models.Index(fields=["-opened_at", "-id"], name="case_opened_idx"),
             models.Index(fields=["status", "-opened_at"], name="case_status_idx"),
-            models.Index(fields=["assigned_to", "status"], name="case_assignee_idx"),
+            # "My cases": counts by status and the overdue list, read from the index alone.
+            models.Index(fields=["assigned_to", "status", "due_at"], name="case_assignee_due_idx"),
             models.Index(fields=["due_at"], name="case_due_idx", condition=~Q(status="CLOSED")),
             models.Index(fields=["platform", "account_handle_normalized"], name="case_account_idx"),
             models.Index(fields=["platform", "-opened_at"], name="case_platform_idx"),
@@ -357,6 +358,8 @@ class Complaint(models.Model):
             models.Index(fields=["status", "-received_at"], name="complaint_status_idx"),
             models.Index(fields=["platform", "account_handle_normalized"], name="complaint_account_idx"),
             models.Index(fields=["case", "received_at"], name="complaint_case_idx"),
+            # The case list's category and province filters probe a case's complaints from the index alone.
+            models.Index(fields=["case"], include=["category", "province"], name="complaint_case_facets_idx"),
             models.Index(fields=["platform", "-received_at"], name="complaint_platform_idx"),
             models.Index(fields=["category", "-received_at"], name="complaint_category_idx"),
             models.Index(fields=["province", "-received_at"], name="complaint_province_idx"),
