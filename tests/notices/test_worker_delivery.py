@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
-from django.conf import settings
 from django.utils import timezone
 
 from complaints.models import Case
@@ -15,16 +14,24 @@ from notices import services
 from notices.models import Letter, Notice, ReplyCaseOutcome
 from tests.factories import complaint_create
 
-from .conftest import SmtpServer, Worker, _wait_for, text_of, worker_start
+from .conftest import PrivateRedis, SmtpServer, Worker, _wait_for, text_of, worker_start
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture(scope="module")
-def worker(django_db_setup, django_db_blocker, smtp_server: SmtpServer) -> Iterator[Worker]:
-    proc = worker_start(broker_url=settings.CELERY_BROKER_URL, email_url=smtp_server.url)
+def module_worker(django_db_setup, private_redis: PrivateRedis, smtp_server: SmtpServer) -> Iterator[Worker]:
+    # The broker is a private redis-server, not TEST_REDIS_URL: the suite's autouse cache.clear()
+    # flushes that database between tests, which would drop queued messages and kombu's bindings.
+    proc = worker_start(broker_url=private_redis.url, email_url=smtp_server.url)
     yield proc
     proc.stop()
+
+
+@pytest.fixture
+def worker(module_worker: Worker, private_redis: PrivateRedis, use_broker) -> Worker:
+    use_broker(private_redis.url)
+    return module_worker
 
 
 @pytest.fixture(autouse=True)
