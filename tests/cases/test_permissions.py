@@ -6,6 +6,7 @@ import pytest
 from django.contrib.auth.models import User
 
 from complaints.models import Case, CaseEvent, PiiAccessLog
+from complaints.services import EvidenceUpload
 from tests.factories import complaint_create
 
 from .conftest import verified_client
@@ -148,3 +149,21 @@ def test_caseworker_lands_on_my_cases(ayesha, cases):
 def test_non_staff_user_never_gets_in(db):
     user = User.objects.create_user("citizen", password="x" * 12)
     assert verified_client(user).get(CASES).status_code == 302
+
+
+def test_case_page_links_evidence_through_the_staff_view_for_roles_that_may_see_it(ayesha, omar, x_platform):
+    upload = EvidenceUpload(
+        content=b"%PDF-1.4 notice", original_name="notice.pdf", content_type="application/pdf", sha256="0" * 64, size=15
+    )
+    complaint = complaint_create(evidence=[upload])
+    link = f"/staff/evidence/{complaint.evidence.get().pk}/"
+    assert link in verified_client(ayesha).get(f"{CASES}{complaint.case_id}/change/").content.decode()
+    analyst_page = verified_client(omar).get(f"{CASES}{complaint.case_id}/change/").content.decode()
+    assert link not in analyst_page and "application/pdf" in analyst_page
+
+
+def test_reassign_action_asks_for_the_caseworker_first(sana, cases):
+    response = verified_client(sana).post(CASES, {"action": "cases_reassign", "_selected_action": [cases["mine"].pk]})
+    assert response.status_code == 200 and "Reassign" in response.content.decode()
+    cases["mine"].refresh_from_db()
+    assert cases["mine"].assigned_to.username == "ayesha"
