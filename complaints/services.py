@@ -316,9 +316,10 @@ def case_autoassign(*, case: Case) -> User | None:
     caseworkers in the platform's team (or in no team: generalists) are considered. Returns the
     assignee, or None when nobody is available (the case then waits in the unassigned queue).
     """
-    candidates = User.objects.filter(
-        is_active=True, is_staff=True, groups__name=Role.CASEWORKER, staff_profile__is_away=False
-    )
+    # No lock: two submissions at the same moment may pick the same caseworker. That costs one case
+    # of imbalance, which the next assignment evens out; serialising every submission would cost more.
+    present = Q(staff_profile__is_away=False) | Q(staff_profile__isnull=True)
+    candidates = User.objects.filter(present, is_active=True, is_staff=True, groups__name=Role.CASEWORKER)
     if settings.CASE_ASSIGN_BY_PLATFORM_TEAM:
         team = candidates.filter(staff_profile__platforms=case.platform_id)
         candidates = team if team.exists() else candidates.filter(staff_profile__platforms__isnull=True)

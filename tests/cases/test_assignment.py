@@ -107,3 +107,11 @@ def test_supervisor_reassigns_one_case(ayesha, bilal, sana):
     case.refresh_from_db()
     assert case.assigned_to == bilal
     assert case.events.filter(kind=CaseEvent.Kind.ASSIGNED, actor=sana, data__new="bilal").exists()
+
+
+def test_a_caseworker_without_a_staff_profile_is_present_and_generalist(db, x_platform):
+    from django.contrib.auth.models import Group, User
+
+    newcomer = User.objects.create_user("farhan", password="x" * 12, is_staff=True)
+    newcomer.groups.add(Group.objects.get(name="Caseworker"))
+    assert assignee("first-week") == newcomer
