@@ -77,6 +77,10 @@ def notice_publish(notice_id: int) -> None:
     from .tasks import notice_send_task
 
     try:
+        if current_app.conf.task_always_eager:
+            # The embedded default has no broker: the task runs here, now that the commit is done.
+            notice_send_task.delay(notice_id)
+            return
         # With Redis down, kombu's default connect and publish retries hold the caller (a citizen's
         # request) for about six seconds. One quick connection attempt and no publish retry instead:
         # fail at once and leave the row QUEUED for the sweeper.
@@ -189,7 +193,9 @@ def notice_send(*, notice_id: int) -> SendResult:
     channel = Notice.objects.filter(pk=notice_id).values_list("channel", flat=True).first()
     if channel is None:
         return SendResult("SKIPPED")
-    if not _rate_allows(channel):
+    # In the embedded default (no Redis: tasks run in-process, to files) there is no provider to
+    # protect, and an eager task that retried on the limit would only spin.
+    if not settings.CELERY_TASK_ALWAYS_EAGER and not _rate_allows(channel):
         return SendResult("THROTTLED", retry_in=1.0)
     now = timezone.now()
     # The claim: only one worker can move the row out of QUEUED/FAILED, however many copies of the
