@@ -23,13 +23,13 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from django.conf import settings
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import connection, models, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from complaints.models import Case, CaseEvent, Complaint, Platform, Province, Role
+from complaints.models import Case, CaseEvent, Complaint, Platform, Province, Role, StaffProfile
 from complaints.pii import pii_hash
 from complaints.sla import sla_due_at
 
@@ -46,12 +46,17 @@ class Command(BaseCommand):
         parser.add_argument("--complaints", type=int, required=True)
         parser.add_argument("--complaints-per-case", type=float, default=1.4, help="Average complaints per case.")
         parser.add_argument("--seed", type=int, default=2019)
+        parser.add_argument(
+            "--caseworkers", type=int, default=30, help="Share the cases among at least this many caseworkers."
+        )
 
-    def handle(self, *args: Any, complaints: int, complaints_per_case: float, seed: int, **options: Any) -> None:
+    def handle(
+        self, *args: Any, complaints: int, complaints_per_case: float, seed: int, caseworkers: int, **options: Any
+    ) -> None:
         started = time.monotonic()
         rng = random.Random(seed)
         platforms = list(platforms_seed().values())
-        workers = list(User.objects.filter(groups__name=Role.CASEWORKER, is_active=True).values_list("pk", flat=True))
+        workers = self._caseworkers(caseworkers)
         n_cases = max(1, int(complaints / complaints_per_case))
         case_base = (Case.objects.aggregate(m=Max("pk"))["m"] or 0) + 1
         complaint_base = (Complaint.objects.aggregate(m=Max("pk"))["m"] or 0) + 1
@@ -86,6 +91,19 @@ class Command(BaseCommand):
             f"Added {complaints} complaints in {n_cases} cases in {time.monotonic() - started:.0f}s "
             f"({Complaint.objects.count()} complaints in total)."
         )
+
+    def _caseworkers(self, n: int) -> list[int]:
+        """At least ``n`` caseworkers, as a real team would have: placeholders that cannot sign in."""
+        group = Group.objects.get(name=Role.CASEWORKER)
+        existing = User.objects.filter(groups=group, is_active=True)
+        for i in range(existing.count(), n):
+            user, created = User.objects.get_or_create(username=f"bulk-caseworker-{i:02d}", defaults={"is_staff": True})
+            if created:
+                user.set_unusable_password()
+                user.save(update_fields=["password"])
+            user.groups.add(group)
+            StaffProfile.objects.get_or_create(user=user)
+        return list(existing.values_list("pk", flat=True))
 
     # Generation ---------------------------------------------------------------------------------
 
