@@ -371,13 +371,27 @@ class LetterAdmin(admin.ModelAdmin):
         if not request.user.has_perm("notices.add_reply"):
             raise PermissionDenied
         # Every open case on the letter gets a row; a closed one is not reopened by a later reply.
+        # Rows are matched to cases by position, with the list of ids sent once in a hidden field:
+        # two fields per case keep a 333-case letter under DATA_UPLOAD_MAX_NUMBER_FIELDS.
         cases = list(letter.cases.exclude(status=Case.Status.CLOSED).order_by("letter_cases__id"))
-        initial = [{"case": case.pk} for case in cases]
-        if request.method == "POST":
+        case_ids = ",".join(str(case.pk) for case in cases)
+        fresh = {"received_at": timezone.localtime().replace(second=0, microsecond=0), "cases": case_ids}
+        if request.method == "POST" and request.POST.get("cases") != case_ids:
+            # A stale page: a case was closed meanwhile, so the rows no longer line up with the cases.
+            self.message_user(
+                request,
+                _("The cases on this letter changed meanwhile; check the rows and submit again."),
+                messages.ERROR,
+            )
+            fields = ("received_at", "platform_ticket_ref", "kind", "text")
+            form = ReplyForm(initial={**fresh, **{name: request.POST.get(name) for name in fields}})
+            outcomes = OutcomeFormSet(initial=[{} for _case in cases], prefix="outcome")
+        elif request.method == "POST":
             form = ReplyForm(request.POST, request.FILES)
-            outcomes = OutcomeFormSet(request.POST, initial=initial, prefix="outcome")
-            if form.is_valid() and outcomes.is_valid():
-                by_id = {case.pk: case for case in cases}
+            outcomes = OutcomeFormSet(request.POST, prefix="outcome")
+            if outcomes.is_valid() and len(outcomes.cleaned_data) != len(cases):
+                form.add_error(None, _("Give one row for each case on the letter."))
+            elif form.is_valid() and outcomes.is_valid():
                 try:
                     reply = services.reply_record(
                         letter=letter,
@@ -387,10 +401,9 @@ class LetterAdmin(admin.ModelAdmin):
                         kind=form.cleaned_data["kind"],
                         outcomes=[
                             services.CaseOutcomeInput(
-                                case=by_id[row["case"]], action_taken=row["action_taken"], outcome=row["outcome"]
+                                case=case, action_taken=row["action_taken"], outcome=row["outcome"]
                             )
-                            for row in outcomes.cleaned_data
-                            if row and row["case"] in by_id
+                            for case, row in zip(cases, outcomes.cleaned_data, strict=True)
                         ],
                         attachments=request.FILES.getlist("attachments"),
                         actor=request.user,  # type: ignore[arg-type]
@@ -401,8 +414,8 @@ class LetterAdmin(admin.ModelAdmin):
                     self.message_user(request, _("Reply recorded; the citizens will be told."), messages.SUCCESS)
                     return HttpResponseRedirect(reverse("admin:notices_reply_change", args=[reply.pk]))
         else:
-            form = ReplyForm(initial={"received_at": timezone.localtime().replace(second=0, microsecond=0)})
-            outcomes = OutcomeFormSet(initial=initial, prefix="outcome")
+            form = ReplyForm(initial=fresh)
+            outcomes = OutcomeFormSet(initial=[{} for _case in cases], prefix="outcome")
         labels = {case.pk: f"{case.reference} @{case.account_handle} ({case.get_status_display()})" for case in cases}
         context = {
             **self.admin_site.each_context(request),
@@ -428,6 +441,7 @@ class ReplyForm(forms.Form):
     kind = forms.ChoiceField(label=_("kind"), choices=Reply.Kind.choices, initial=Reply.Kind.DECISION)
     text = forms.CharField(label=_("text"), widget=forms.Textarea(attrs={"rows": 6}))
     attachments = forms.FileField(label=_("attachments"), widget=MultipleFileInput(), required=False)
+    cases = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def clean_received_at(self) -> Any:
         received_at = self.cleaned_data["received_at"]
@@ -437,7 +451,6 @@ class ReplyForm(forms.Form):
 
 
 class OutcomeForm(forms.Form):
-    case = forms.IntegerField(widget=forms.HiddenInput)
     action_taken = forms.ChoiceField(
         label=_("action taken"),
         choices=ReplyCaseOutcome.ActionTaken.choices,

@@ -69,13 +69,15 @@ def test_zara_refers_sana_approves_zara_sends_and_records_the_reply(staff_client
         "platform_ticket_ref": "X-555",
         "kind": "DECISION",
         "text": "Two accounts restored.",
+        "cases": ",".join(str(c.pk) for c in cases_in_review),
         "outcome-TOTAL_FORMS": "3",
         "outcome-INITIAL_FORMS": "3",
     }
-    for i, case in enumerate(cases_in_review):
-        data[f"outcome-{i}-case"] = str(case.pk)
+    for i, _case in enumerate(cases_in_review):
         data[f"outcome-{i}-action_taken"] = "YES" if i < 2 else "UNSPECIFIED"
         data[f"outcome-{i}-outcome"] = "REINSTATED" if i < 2 else ""
+    stale = as_zara.post(reply_url, {**data, "cases": str(cases_in_review[0].pk)}, follow=True)
+    assert "changed meanwhile" in stale.content.decode() and Reply.objects.count() == 0
     response = as_zara.post(reply_url, data)
     reply = Reply.objects.get()
     assert response.status_code == 302 and response["Location"].endswith(f"/reply/{reply.pk}/change/")

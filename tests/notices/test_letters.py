@@ -35,7 +35,7 @@ def _cases_in_review(n: int, **overrides) -> list[Case]:
     return list(Case.objects.filter(pk__in=ids).order_by("reference"))
 
 
-def test_a_batch_letter_with_300_cases_renders_and_its_annex_holds_pii_only_where_consented(zara, x_contact):
+def test_a_batch_letter_with_300_cases_renders_and_its_annex_holds_pii_only_where_consented(zara, sana, x_contact):
     complaints = [
         complaint_create(
             account_handle=f"voice_{i:03d}",
@@ -66,6 +66,13 @@ def test_a_batch_letter_with_300_cases_renders_and_its_annex_holds_pii_only_wher
         else:
             assert row["complainant_names"] == row["complainant_contacts"] == ""
     assert CaseEvent.objects.filter(kind=CaseEvent.Kind.LETTER, data__action="drafted").count() == 300
+
+    services.letter_approve(letter=letter, actor=sana)
+    services.letter_send(letter=letter, actor=zara)
+    assert Case.objects.filter(status=Case.Status.AWAITING_PLATFORM).count() == 300
+    assert Notice.objects.filter(kind="referred").count() == 300
+    letter.refresh_from_db()
+    assert len(list(csv.DictReader(io.StringIO(letter.annex_csv)))) == 300
 
 
 def test_one_draft_per_platform(zara, x_platform, facebook_platform):
