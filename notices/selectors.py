@@ -8,7 +8,7 @@ from django.db.models import Prefetch, QuerySet
 
 from complaints.models import Case, Complaint, Platform, PlatformContact
 
-from .models import Letter, Notice
+from .models import Letter, LetterType, Notice
 
 
 def platform_primary_contact(*, platform: Platform) -> PlatformContact | None:
@@ -33,13 +33,15 @@ def letter_cases_for_annex(*, letter: Letter) -> QuerySet[Case]:
 
 
 def letters_overdue(*, now: datetime) -> QuerySet[Letter]:
-    return Letter.objects.filter(status=Letter.Status.SENT, response_due_at__lt=now).exclude(letter_type="REMINDER")
+    return Letter.objects.filter(status=Letter.Status.SENT, response_due_at__lt=now).exclude(
+        letter_type=LetterType.REMINDER
+    )
 
 
 def letters_due_for_reminder(*, now: datetime, limit: int = 100) -> list[int]:
     return list(
         Letter.objects.filter(status=Letter.Status.SENT, next_reminder_at__lte=now)
-        .exclude(letter_type="REMINDER")
+        .exclude(letter_type=LetterType.REMINDER)
         .order_by("next_reminder_at")
         .values_list("pk", flat=True)[:limit]
     )

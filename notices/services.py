@@ -71,7 +71,7 @@ def notice_message_id(*, idempotency_key: str) -> str:
     return f"<{digest}@{domain}>"
 
 
-def notice_publish(notice_id: int) -> None:
+def notice_publish(*, notice_id: int) -> None:
     """Hand a notice to Celery. Never raises: a lost publish is the sweeper's to repair."""
     # Imported here because tasks.py imports this module.
     from .tasks import notice_send_task
@@ -140,7 +140,7 @@ def notice_queue(
             complaint=complaint,
             data={"notice": notice.pk, "kind": kind, "channel": channel, "recipient": recipient_kind},
         )
-    transaction.on_commit(partial(notice_publish, notice.pk))
+    transaction.on_commit(partial(notice_publish, notice_id=notice.pk))
     return notice
 
 
@@ -260,7 +260,7 @@ def notice_sweep() -> dict[str, int]:
     ids = sorted(to_publish.values_list("pk", flat=True))
     to_publish.update(next_attempt_at=now)
     for pk in ids:
-        notice_publish(pk)
+        notice_publish(notice_id=pk)
     return {"reclaimed": retried, "dead": dead, "published": len(ids)}
 
 
@@ -282,7 +282,7 @@ def notice_retry(*, notice: Notice, actor: User | AnonymousUser) -> Notice:
             actor=actor if isinstance(actor, User) else None,
             data={"notice": notice.pk, "kind": notice.kind, "action": "retried"},
         )
-    transaction.on_commit(partial(notice_publish, notice.pk))
+    transaction.on_commit(partial(notice_publish, notice_id=notice.pk))
     return notice
 
 

@@ -130,7 +130,7 @@ def test_sweeper_republishes_lost_rows_and_reclaims_rows_of_dead_workers(setting
     Notice.objects.filter(pk=stuck.pk).update(status="SENDING", claimed_at=long_ago, attempts=1)
     with mock.patch("notices.services.notice_publish") as publish:
         result = services.notice_sweep()
-        assert sorted(c.args[0] for c in publish.call_args_list) == sorted([lost.pk, stuck.pk])
+        assert sorted(c.kwargs["notice_id"] for c in publish.call_args_list) == sorted([lost.pk, stuck.pk])
         assert result == {"reclaimed": 1, "dead": 0, "published": 2}
         publish.reset_mock()
         services.notice_sweep()  # a second sweep right away publishes nothing again

@@ -53,8 +53,8 @@ def test_acknowledgement_is_delivered_exactly_once(worker, smtp_server):
     complaint = complaint_create(preferred_language="en")
     notice = _wait_status(Notice.objects.get(complaint=complaint), "SENT")
     # The broker delivers at least once, and the sweeper re-publishes: simulate both.
-    services.notice_publish(notice.pk)
-    services.notice_publish(notice.pk)
+    services.notice_publish(notice_id=notice.pk)
+    services.notice_publish(notice_id=notice.pk)
     time.sleep(1.0)
     assert len(smtp_server.handler.messages) == 1
     message = smtp_server.handler.messages[0]
