@@ -117,3 +117,26 @@ def test_an_analyst_sees_letters_and_overdue_filter_but_no_buttons(staff_client,
     page = client.get(reverse("admin:notices_letter_change", args=[letter.pk]))
     assert page.status_code == 200 and "Approve this letter" not in page.content.decode()
     assert client.get(reverse("admin:notices_letter_reply", args=[letter.pk])).status_code == 403
+
+
+def test_a_citizens_notice_body_is_hidden_from_the_analyst_and_shown_to_the_supervisor(staff_client, omar, sana):
+    complaint = complaint_create(full_name="Farah Qureshi", preferred_language="en")
+    notice = Notice.objects.get(complaint=complaint)
+    url = reverse("admin:notices_notice_change", args=[notice.pk])
+    assert "Farah Qureshi" not in staff_client(omar).get(url).content.decode()
+    assert "Farah Qureshi" in staff_client(sana).get(url).content.decode()
+    listing = staff_client(omar).get(reverse("admin:notices_notice_changelist")).content.decode()
+    assert "farah@example.pk" not in listing  # addresses are masked in the list
+
+
+def test_a_letter_template_that_does_not_parse_is_refused(staff_client, sana):
+    from notices.models import LetterTemplate
+
+    template = LetterTemplate.objects.get(letter_type="REMINDER", language="en")
+    response = staff_client(sana).post(
+        reverse("admin:notices_lettertemplate_change", args=[template.pk]),
+        {"letter_type": "REMINDER", "language": "en", "subject": "Reminder", "body": "{% for case in cases %}"},
+    )
+    assert response.status_code == 200 and "errorlist" in response.content.decode()
+    template.refresh_from_db()
+    assert template.body.startswith("To ")
