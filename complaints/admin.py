@@ -50,10 +50,8 @@ DOMAIN_ERRORS = (InvalidTransition, CaseActionError)
 class CappedCountPaginator(Paginator):
     """Counts at most CAP rows: a changelist page must not COUNT(*) a million-row table.
 
-    A thousand is twenty pages: past that, people filter or search rather than page.
-
-    Past the cap the pages still work (LIMIT/OFFSET), the page links stop at the cap, and the
-    filters narrow the list down. The count is a subquery with a LIMIT, so it stops early.
+    The count is a subquery with a LIMIT, so it stops early, and the list shows "1000+". That is
+    twenty pages; past them nobody pages, they filter or search (and the pages stop there).
     """
 
     CAP = 1_000
@@ -398,6 +396,10 @@ class CaseAdmin(ScaledModelAdmin):
             )
         return super().render_change_form(request, context, add, change, form_url, obj)
 
+    def save_model(self, request: HttpRequest, obj: Case, form: forms.ModelForm, change: bool) -> None:
+        """Never save the change form: every field is read-only, and a full save() of a row loaded
+        before a concurrent transition would write its old values back."""
+
     def _case_for_write(self, request: HttpRequest, case_id: int) -> Case:
         case = get_object_or_404(self.get_queryset(request).select_related("platform"), pk=case_id)
         if not self.has_change_permission(request, case):
@@ -688,6 +690,9 @@ class ComplaintAdmin(ScaledModelAdmin):
                 }
             )
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def save_model(self, request: HttpRequest, obj: Complaint, form: forms.ModelForm, change: bool) -> None:
+        """Never save the change form: a complaint is a record, changed only by the triage services."""
 
     def _back(self, complaint: Complaint) -> HttpResponseRedirect:
         return HttpResponseRedirect(reverse("admin:complaints_complaint_change", args=[complaint.pk]))

@@ -219,8 +219,14 @@ class Case(models.Model):
         indexes = [
             models.Index(fields=["-opened_at", "-id"], name="case_opened_idx"),
             models.Index(fields=["status", "-opened_at"], name="case_status_idx"),
-            # "My cases": counts by status and the overdue list, read from the index alone.
-            models.Index(fields=["assigned_to", "status", "due_at"], name="case_assignee_due_idx"),
+            # Open cases per caseworker: "My cases" (counts by status, overdue first) and the load that
+            # automatic assignment compares, without touching the closed cases that are most of the table.
+            models.Index(
+                fields=["assigned_to", "status", "due_at"],
+                name="case_open_assignee_idx",
+                condition=~Q(status="CLOSED"),
+            ),
+            models.Index(fields=["assigned_to", "-opened_at"], name="case_assignee_idx"),
             models.Index(fields=["due_at"], name="case_due_idx", condition=~Q(status="CLOSED")),
             models.Index(fields=["platform", "account_handle_normalized"], name="case_account_idx"),
             models.Index(fields=["platform", "-opened_at"], name="case_platform_idx"),

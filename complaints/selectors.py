@@ -79,9 +79,8 @@ def my_cases_summary(user: AnyUser, *, overdue_limit: int = 25) -> dict[str, Any
         counts[status] = n
         overdue_total += late
     overdue = list(mine.filter(due_at__lt=now).select_related("platform").order_by("due_at")[:overdue_limit])
-    upcoming = list(
-        mine.filter(Q(due_at__gte=now) | Q(due_at__isnull=True)).select_related("platform").order_by("due_at")[:25]
-    )
+    # Only cases with a deadline: an OR with "no deadline" would defeat the index and scan the table.
+    upcoming = list(mine.filter(due_at__gte=now).select_related("platform").order_by("due_at")[:25])
     unassigned = Case.objects.filter(assigned_to__isnull=True).exclude(status=Case.Status.CLOSED)
     return {
         "by_status": [(label, counts.get(value, 0), value) for value, label in Case.Status.choices if value in counts],

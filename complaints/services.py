@@ -14,7 +14,8 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -323,10 +324,17 @@ def case_autoassign(*, case: Case) -> User | None:
     if settings.CASE_ASSIGN_BY_PLATFORM_TEAM:
         team = candidates.filter(staff_profile__platforms=case.platform_id)
         candidates = team if team.exists() else candidates.filter(staff_profile__platforms__isnull=True)
+    # A correlated count per candidate, so each reads only its own open cases (case_open_assignee_idx).
+    open_cases = (
+        Case.objects.filter(assigned_to=OuterRef("pk"))
+        .exclude(status=Case.Status.CLOSED)
+        .order_by()
+        .values("assigned_to")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     chosen = (
-        candidates.annotate(
-            open_cases=Count("assigned_cases", filter=~Q(assigned_cases__status=Case.Status.CLOSED), distinct=True)
-        )
+        candidates.annotate(open_cases=Coalesce(Subquery(open_cases), 0))
         .order_by("open_cases", F("staff_profile__last_assigned_at").asc(nulls_first=True), "pk")
         .first()
     )

@@ -164,3 +164,10 @@ def test_a_case_with_one_complaint_cannot_be_split(ayesha, case):
         f"/admin/complaints/complaint/{case.complaints.get().pk}/split/", follow=True
     )
     assert "nothing to split" in response.content.decode()
+
+
+def test_there_is_no_free_status_field(sana, case):
+    response = verified_client(sana).post(f"{CASES}{case.pk}/change/", {"status": "CLOSED", "outcome": "REINSTATED"})
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert (case.status, case.outcome) == (Case.Status.NEW, "")
