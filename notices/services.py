@@ -71,8 +71,25 @@ def notice_message_id(*, idempotency_key: str) -> str:
     return f"<{digest}@{domain}>"
 
 
+# After a failed publish, this process stops trying for a few seconds. A letter to a platform queues
+# hundreds of notices in one commit; with the broker unreachable (timing out rather than refusing),
+# each attempt would cost seconds and the officer's request would run for minutes. The rows stay
+# QUEUED either way, and the sweeper publishes them.
+PUBLISH_PAUSE_SECONDS = 5.0
+_publish_paused_until = 0.0
+
+
 def notice_publish(*, notice_id: int) -> None:
-    """Hand a notice to Celery. Never raises: a lost publish is the sweeper's to repair."""
+    """Hand a notice to Celery after a commit. Never raises: a lost publish is the sweeper's to repair."""
+    global _publish_paused_until
+    if time.monotonic() < _publish_paused_until:
+        logger.info("notice %s not published (broker down a moment ago); the sweeper will publish it", notice_id)
+        return
+    if not _publish(notice_id):
+        _publish_paused_until = time.monotonic() + PUBLISH_PAUSE_SECONDS
+
+
+def _publish(notice_id: int) -> bool:
     # Imported here because tasks.py imports this module.
     from .tasks import notice_send_task
 
@@ -80,7 +97,7 @@ def notice_publish(*, notice_id: int) -> None:
         if current_app.conf.task_always_eager:
             # The embedded default has no broker: the task runs here, now that the commit is done.
             notice_send_task.delay(notice_id)
-            return
+            return True
         # With Redis down, kombu's default connect and publish retries hold the caller (a citizen's
         # request) for about six seconds. One quick connection attempt and no publish retry instead:
         # fail at once and leave the row QUEUED for the sweeper.
@@ -91,6 +108,8 @@ def notice_publish(*, notice_id: int) -> None:
             notice_send_task.apply_async((notice_id,), connection=connection, retry=False)  # type: ignore[call-arg]
     except Exception:  # any broker failure: the row stays QUEUED and notice_sweep publishes it later
         logger.warning("notice %s not published; the sweeper will publish it", notice_id, exc_info=True)
+        return False
+    return True
 
 
 @transaction.atomic
@@ -259,9 +278,12 @@ def notice_sweep() -> dict[str, int]:
     to_publish = Notice.objects.filter(pk__in=due, status__in=Notice.CLAIMABLE)
     ids = sorted(to_publish.values_list("pk", flat=True))
     to_publish.update(next_attempt_at=now)
+    published = 0
     for pk in ids:
-        notice_publish(notice_id=pk)
-    return {"reclaimed": retried, "dead": dead, "published": len(ids)}
+        if not _publish(pk):
+            break  # the broker is failing: the rows stay due, and the next sweep tries again
+        published += 1
+    return {"reclaimed": retried, "dead": dead, "published": published}
 
 
 @transaction.atomic

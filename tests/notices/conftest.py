@@ -68,6 +68,12 @@ def _roles_and_letter_templates(request: pytest.FixtureRequest) -> None:
             config.models_module = originals[config.label]
 
 
+@pytest.fixture(autouse=True)
+def _publishing_not_paused(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A test that makes publishing fail must not pause it for the next test.
+    monkeypatch.setattr("notices.services._publish_paused_until", 0.0)
+
+
 # --- SMTP ----------------------------------------------------------------------------------------
 
 

@@ -62,6 +62,18 @@ def test_a_publish_failure_is_logged_and_the_submission_still_succeeds(django_ca
     assert "the sweeper will publish it" in caplog.text
 
 
+def test_after_a_failed_publish_the_rest_of_a_batch_is_left_to_the_sweeper(django_capture_on_commit_callbacks):
+    with (
+        mock.patch("notices.tasks.notice_send_task.apply_async", side_effect=TimeoutError("unreachable")) as publish,
+        django_capture_on_commit_callbacks(execute=True),
+        transaction.atomic(),
+    ):
+        for i in range(5):
+            complaint_create(account_handle=f"batch{i}")
+    assert publish.call_count == 1  # one slow failure, not five
+    assert Notice.objects.filter(status="QUEUED").count() == 5
+
+
 def test_citizen_without_email_gets_an_sms_in_urdu():
     complaint = complaint_create(email="", preferred_language="ur")
     notice = Notice.objects.get(complaint=complaint)
@@ -128,9 +140,9 @@ def test_sweeper_republishes_lost_rows_and_reclaims_rows_of_dead_workers(setting
     long_ago = timezone.now() - timedelta(minutes=10)
     Notice.objects.filter(pk=lost.pk).update(next_attempt_at=long_ago)
     Notice.objects.filter(pk=stuck.pk).update(status="SENDING", claimed_at=long_ago, attempts=1)
-    with mock.patch("notices.services.notice_publish") as publish:
+    with mock.patch("notices.services._publish", return_value=True) as publish:
         result = services.notice_sweep()
-        assert sorted(c.kwargs["notice_id"] for c in publish.call_args_list) == sorted([lost.pk, stuck.pk])
+        assert sorted(c.args[0] for c in publish.call_args_list) == sorted([lost.pk, stuck.pk])
         assert result == {"reclaimed": 1, "dead": 0, "published": 2}
         publish.reset_mock()
         services.notice_sweep()  # a second sweep right away publishes nothing again
