@@ -25,7 +25,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from complaints.admin import CaseAdmin
+from complaints.admin import CaseAdmin, ScaledModelAdmin
 from complaints.models import Case, PlatformContact
 from complaints.models import InvalidTransition as CaseInvalidTransition
 from complaints.pii import email_mask, mobile_mask
@@ -122,7 +122,7 @@ NOTICE_FIELDS = (
 
 
 @admin.register(Notice)
-class NoticeAdmin(admin.ModelAdmin):
+class NoticeAdmin(ScaledModelAdmin):
     list_display = [
         "created_at",
         "kind",
@@ -139,8 +139,6 @@ class NoticeAdmin(admin.ModelAdmin):
     list_filter = ["status", "channel", "recipient_kind", "kind", "possible_duplicate", "language"]
     list_select_related = ["case"]
     search_fields = ["=idempotency_key", "=case__reference", "=letter__our_reference", "=complaint__reference"]
-    show_full_result_count = False
-    date_hierarchy = "created_at"
     actions = ["retry_dead"]
     fields = NOTICE_FIELDS
     readonly_fields = NOTICE_FIELDS
@@ -215,7 +213,7 @@ class LetterForm(forms.ModelForm):
 
 
 @admin.register(Letter)
-class LetterAdmin(admin.ModelAdmin):
+class LetterAdmin(ScaledModelAdmin):
     form = LetterForm
     list_display = [
         "our_reference",
@@ -231,7 +229,6 @@ class LetterAdmin(admin.ModelAdmin):
     list_filter = ["status", "letter_type", "platform", OverdueLetterFilter]
     list_select_related = ["platform"]
     search_fields = ["=our_reference", "=platform_ticket_ref"]
-    show_full_result_count = False
     autocomplete_fields = ["contact"]
     change_form_template = "admin/notices/letter/change_form.html"
     readonly_fields = [
@@ -509,12 +506,11 @@ REPLY_FIELDS = (
 
 
 @admin.register(Reply)
-class ReplyAdmin(admin.ModelAdmin):
+class ReplyAdmin(ScaledModelAdmin):
     list_display = ["letter", "kind", "received_at", "is_timely", "platform_ticket_ref", "recorded_by"]
     list_filter = ["kind", "is_timely", "letter__platform"]
     list_select_related = ["letter", "recorded_by"]
     search_fields = ["=letter__our_reference", "=platform_ticket_ref"]
-    show_full_result_count = False
     fields = REPLY_FIELDS
     readonly_fields = REPLY_FIELDS
     inlines = [ReplyCaseOutcomeInline, ReplyAttachmentInline]

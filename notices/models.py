@@ -95,6 +95,7 @@ class Notice(models.Model):
             ),
             models.Index(fields=["claimed_at"], name="notice_sending_idx", condition=Q(status="SENDING")),
             models.Index(fields=["status", "-created_at"], name="notice_status_idx"),
+            models.Index(fields=["-created_at", "-id"], name="notice_created_idx"),  # the admin's ordering
         ]
 
     def __str__(self) -> str:
