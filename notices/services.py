@@ -281,7 +281,7 @@ def notice_sweep() -> dict[str, int]:
     published = 0
     for pk in ids:
         if not _publish(pk):
-            break  # the broker is failing: the rows stay due, and the next sweep tries again
+            break  # the broker is failing: the rows stay as they are, and a later sweep publishes them
         published += 1
     return {"reclaimed": retried, "dead": dead, "published": published}
 
