@@ -64,6 +64,8 @@ class CappedCountPaginator(Paginator):
 class ScaledModelAdmin(admin.ModelAdmin):
     paginator = CappedCountPaginator
     show_full_result_count = False
+    # Facet counts are a COUNT per filter choice over the whole table: never at this size.
+    show_facets = admin.ShowFacets.NEVER
     list_per_page = 50
 
 
@@ -387,11 +389,6 @@ class CaseAdmin(ScaledModelAdmin):
                     and request.user.has_perm("complaints.change_case"),
                     "assign_form": AssignForm() if self.has_assign_permission(request) and obj.is_open else None,
                     "note_form": NoteForm() if can_change else None,
-                    # Nothing on a case is edited as a field: every change is a button and a service.
-                    "show_save": False,
-                    "show_save_and_continue": False,
-                    "show_save_and_add_another": False,
-                    "show_delete": False,
                 }
             )
         return super().render_change_form(request, context, add, change, form_url, obj)
@@ -683,10 +680,6 @@ class ComplaintAdmin(ScaledModelAdmin):
                     "evidence": obj.evidence.all(),
                     "can_change": self.has_change_permission(request, obj),
                     "can_reveal": request.user.has_perm("complaints.view_complainant_pii"),
-                    "show_save": False,
-                    "show_save_and_continue": False,
-                    "show_save_and_add_another": False,
-                    "show_delete": False,
                 }
             )
         return super().render_change_form(request, context, add, change, form_url, obj)

@@ -37,6 +37,7 @@ class PortalAuthenticationForm(OTPAdminAuthenticationForm):
 
 class PortalAdminSite(OTPAdminSite):
     login_form = PortalAuthenticationForm
+    login_template = "admin/login_otp.html"
     site_header = _("Complaints administration")
     site_title = _("Complaints administration")
     index_title = _("Administration")
