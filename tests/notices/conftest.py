@@ -219,6 +219,7 @@ class Worker:
                 self.process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 self.kill()
+        self.log.unlink(missing_ok=True)
 
 
 def worker_database_url() -> str:
@@ -269,9 +270,10 @@ def worker_start(*, broker_url: str, email_url: str, env: dict[str, str] | None 
     worker = Worker(process=process, log=log)
     try:
         _wait_for(lambda: "ready." in worker.output() or process.poll() is not None, timeout=30, what="worker ready")
-    except AssertionError:
+    except AssertionError as timeout:
+        output = worker.output()
         worker.stop()
-        raise
+        raise AssertionError(f"{timeout}:\n{output}") from None
     if process.poll() is not None:
         raise AssertionError(f"worker exited:\n{worker.output()}")
     return worker
