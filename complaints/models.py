@@ -365,7 +365,7 @@ class Complaint(models.Model):
             models.Index(fields=["platform", "account_handle_normalized"], name="complaint_account_idx"),
             models.Index(fields=["case", "received_at"], name="complaint_case_idx"),
             # The case list's category and province filters probe a case's complaints from the index alone.
-            models.Index(fields=["case"], include=["category", "province"], name="complaint_case_facets_idx"),
+            models.Index(fields=["case", "category", "province"], name="complaint_case_facets_idx"),
             models.Index(fields=["platform", "-received_at"], name="complaint_platform_idx"),
             models.Index(fields=["category", "-received_at"], name="complaint_category_idx"),
             models.Index(fields=["province", "-received_at"], name="complaint_province_idx"),
