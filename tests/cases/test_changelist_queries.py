@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from complaints.models import Case
 from tests.factories import complaint_create
@@ -50,16 +52,15 @@ def test_caseworker_changelist_stays_within_the_query_budget(ayesha, many, djang
 
 def test_case_page_stays_within_the_query_budget(sana, many, django_assert_max_num_queries):
     client = verified_client(sana)
-    with django_assert_max_num_queries(MAX_QUERIES + 4):
-        assert client.get(f"/admin/complaints/case/{many.pk}/change/").status_code == 200
+    url = f"/admin/complaints/case/{many.pk}/change/"
+    client.get(url)  # the content-type cache is per process: warm, as it is in production
+    with django_assert_max_num_queries(MAX_QUERIES):
+        assert client.get(url).status_code == 200
 
 
-def test_query_count_does_not_grow_with_the_page(sana, many, django_assert_num_queries):
+def test_query_count_does_not_grow_with_the_page(sana, many):
     client = verified_client(sana)
     client.get("/admin/complaints/case/")  # warm the per-session caches
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     with CaptureQueriesContext(connection) as small:
         client.get("/admin/complaints/case/?status__exact=CLOSED")
     with CaptureQueriesContext(connection) as full:
