@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.signals import user_login_failed
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -25,6 +27,19 @@ class PortalAuthenticationForm(OTPAdminAuthenticationForm):
     round-trip. Staff here have one authenticator each (totp_enrol), so that one is used; someone
     with several devices still picks one from the list.
     """
+
+    def clean_otp(self, user: Any) -> None:
+        # A refused code counts as a failed sign-in for django-axes, like a wrong password: someone
+        # who has the password must not get unlimited guesses at the code. That includes codes that
+        # django-otp's throttling refused unchecked: they are guesses all the same.
+        try:
+            super().clean_otp(user)
+        except ValidationError:
+            if self.cleaned_data.get("otp_token"):
+                user_login_failed.send(
+                    sender=type(self), credentials={"username": user.get_username()}, request=self.request
+                )
+            raise
 
     def _chosen_device(self, user: Any) -> Device | None:
         device = super()._chosen_device(user)

@@ -61,6 +61,16 @@ def test_repeated_failures_lock_the_account_out_even_with_the_right_password(san
     assert "_auth_user_id" not in client.session
 
 
+def test_wrong_codes_count_towards_the_lockout_too(sana):
+    device = staff_totp_enrol(user=sana)
+    client = Client()
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        response = client.post(LOGIN, {"username": "sana", "password": STAFF_PASSWORD, "otp_token": "000000"})
+        assert response.status_code in (200, 429)
+    response = client.post(LOGIN, {"username": "sana", "password": STAFF_PASSWORD, "otp_token": current_code(device)})
+    assert response.status_code == 429 and "_auth_user_id" not in client.session
+
+
 def test_an_idle_session_expires_and_activity_keeps_it_alive(sana):
     client = verified_client(sana)
     key = client.session.session_key
