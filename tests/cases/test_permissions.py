@@ -167,3 +167,19 @@ def test_reassign_action_asks_for_the_caseworker_first(sana, cases):
     assert response.status_code == 200 and "Reassign" in response.content.decode()
     cases["mine"].refresh_from_db()
     assert cases["mine"].assigned_to.username == "ayesha"
+
+
+def test_only_supervisors_assign_from_the_case_page(ayesha, bilal, sana, cases):
+    case = cases["mine"]
+    assert verified_client(ayesha).post(f"{CASES}{case.pk}/assign/", {"to": bilal.pk}).status_code == 403
+    response = verified_client(sana).post(f"{CASES}{case.pk}/assign/", {"to": bilal.pk}, follow=True)
+    assert "Assigned to bilal." in response.content.decode()
+    case.refresh_from_db()
+    assert case.assigned_to == bilal
+    # Ayesha no longer sees the case she gave up.
+    assert verified_client(ayesha).post(f"{CASES}{case.pk}/note/", {"text": "mine?"}).status_code == 404
+
+
+def test_assigning_to_someone_who_is_not_a_caseworker_is_a_message_not_a_500(sana, omar, cases):
+    response = verified_client(sana).post(f"{CASES}{cases['mine'].pk}/assign/", {"to": omar.pk}, follow=True)
+    assert response.status_code == 200 and "Nothing changed" in response.content.decode()
