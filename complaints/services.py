@@ -142,7 +142,8 @@ def complaint_submit(*, data: ComplaintData, evidence: list[EvidenceUpload]) -> 
     except BaseException:
         # The rows rolled back; the files written for them must not stay behind as orphans.
         for item in stored:
-            item.file.storage.delete(item.file.name)
+            if item.file.name:
+                item.file.storage.delete(item.file.name)
         raise
 
 
@@ -224,8 +225,13 @@ def case_transition(
     outcome: str = "",
     note: str = "",
     response_due_at: datetime | None = None,
+    responded_at: datetime | None = None,
 ) -> Case:
-    """Move a case along its workflow; raises InvalidTransition where the model's table forbids it."""
+    """Move a case along its workflow; raises InvalidTransition where the model's table forbids it.
+
+    ``responded_at`` is when the platform's reply arrived, which may be days before an officer
+    records it; timeliness is judged on that, not on the recording.
+    """
     case = Case.objects.select_for_update().get(pk=case.pk)
     case.check_transition(to, outcome=outcome)
     old = case.status
@@ -243,8 +249,8 @@ def case_transition(
         to == Case.Status.CLOSED and old == Case.Status.AWAITING_PLATFORM
     )
     if responded and case.platform_responded_at is None and outcome != Case.Outcome.NO_RESPONSE:
-        case.platform_responded_at = now
-        case.timely_response = case.response_due_at is None or now <= case.response_due_at
+        case.platform_responded_at = responded_at or now
+        case.timely_response = case.response_due_at is None or case.platform_responded_at <= case.response_due_at
         fields += ["platform_responded_at", "timely_response"]
     if to == Case.Status.CLOSED:
         case.closed_at, case.outcome = now, outcome

@@ -705,7 +705,14 @@ def reply_record(
         )
         target = _reply_target(kind=kind, item=item)
         if target is not None:
-            case_transition(case=item.case, to=target, actor=actor, outcome=item.outcome, note=letter.our_reference)
+            case_transition(
+                case=item.case,
+                to=target,
+                actor=actor,
+                outcome=item.outcome,
+                note=letter.our_reference,
+                responded_at=received_at,
+            )
     return reply
 
 

@@ -3,9 +3,11 @@ analyst Omar and correspondence officer Zara. Roles are the groups the roles mig
 
 from __future__ import annotations
 
+import importlib
 import os
 
 import pytest
+from django.apps import apps as django_apps
 from django.contrib.auth.models import Group, User
 from django.core.cache import cache
 
@@ -27,6 +29,30 @@ def _clean_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _roles_and_letter_templates(request: pytest.FixtureRequest) -> None:
+    """The role groups with their permissions, and the seeded letter templates, for every database test.
+
+    Migrations write them, but a transactional test (a browser or worker test) truncates every table
+    afterwards, so they are written again here by the migrations' own functions. Those functions
+    flip AppConfig.models_module (create_permissions needs that inside a migration); on the live
+    registry the original values are put back, or a later flush would stop recreating permissions.
+    """
+    uses_db = request.node.get_closest_marker("django_db") or {"db", "transactional_db", "live_server"} & set(
+        request.fixturenames
+    )
+    if not uses_db:
+        return
+    request.getfixturevalue("db")
+    originals = {config.label: config.models_module for config in django_apps.get_app_configs()}
+    try:
+        importlib.import_module("complaints.migrations.0003_roles").roles_create(django_apps, None)
+        importlib.import_module("notices.migrations.0002_permissions_and_letter_templates").grant(django_apps, None)
+    finally:
+        for config in django_apps.get_app_configs():
+            config.models_module = originals[config.label]
+
+
 @pytest.fixture
 def x_platform(db) -> Platform:
     return platform_get("x")
@@ -39,7 +65,11 @@ def facebook_platform(db) -> Platform:
 
 def _staff(username: str, role: str, *, first_name: str, platforms: list[Platform] | None = None) -> User:
     user = User.objects.create_user(
-        username=username, password=STAFF_PASSWORD, email=f"{username}@pta.example", first_name=first_name, is_staff=True
+        username=username,
+        password=STAFF_PASSWORD,
+        email=f"{username}@pta.example",
+        first_name=first_name,
+        is_staff=True,
     )
     user.groups.add(Group.objects.get_or_create(name=role)[0])
     profile, _ = StaffProfile.objects.get_or_create(user=user)

@@ -14,7 +14,9 @@ def test_healthz_reports_database_and_broker_ok(client, db):
 @pytest.fixture
 def stopped_redis_url():
     """A broker address where nothing listens: a private Redis we start and then stop."""
-    proc = subprocess.Popen(["redis-server", "--port", "6399", "--save", "", "--appendonly", "no"], stdout=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        ["redis-server", "--port", "6399", "--save", "", "--appendonly", "no"], stdout=subprocess.DEVNULL
+    )
     time.sleep(0.3)
     proc.terminate()
     proc.wait(timeout=10)

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
-
-import pytest
-from django.apps import apps
 from django.contrib.auth.models import User
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
@@ -25,18 +21,3 @@ def verified_client(user: User) -> Client:
     session[DEVICE_ID_SESSION_KEY] = totp_device(user).persistent_id
     session.save()
     return client
-
-
-@pytest.fixture(autouse=True)
-def _roles(request):
-    """The role groups, with their permissions, for every database test.
-
-    The roles migration creates them, but a transactional test anywhere in the run (a browser or a
-    worker test) truncates every table afterwards; the role table must not depend on test order.
-    """
-    uses_db = request.node.get_closest_marker("django_db") or {"db", "transactional_db", "live_server"} & set(
-        request.fixturenames
-    )
-    if uses_db:
-        request.getfixturevalue("db")
-        importlib.import_module("complaints.migrations.0003_roles").roles_create(apps, None)

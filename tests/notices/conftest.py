@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import email
 import email.policy
-import importlib
 import os
 import signal
 import socket
@@ -25,7 +24,6 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
-from django.apps import apps as django_apps
 from django.conf import settings
 from django.db import connection
 from django.test import Client
@@ -44,28 +42,6 @@ def _sms_in_memory(settings: Any) -> Iterator[None]:
     LocmemBackend.outbox.clear()
     yield
     LocmemBackend.outbox.clear()
-
-
-@pytest.fixture(autouse=True)
-def _roles_and_letter_templates(request: pytest.FixtureRequest) -> None:
-    """The role groups with their permissions, and the seeded letter templates, for every database test.
-
-    Migrations write them, but any transactional test in the run (ours with workers, the browser
-    tests) truncates every table afterwards; so they are written again here, by the migrations'
-    own functions. Those functions flip AppConfig.models_module (as create_permissions needs inside
-    a migration); on the live registry the original values are put back.
-    """
-    uses_db = request.node.get_closest_marker("django_db") or {"db", "transactional_db"} & set(request.fixturenames)
-    if not uses_db:
-        return
-    request.getfixturevalue("db")
-    originals = {config.label: config.models_module for config in django_apps.get_app_configs()}
-    try:
-        importlib.import_module("complaints.migrations.0003_roles").roles_create(django_apps, None)
-        importlib.import_module("notices.migrations.0002_permissions_and_letter_templates").grant(django_apps, None)
-    finally:
-        for config in django_apps.get_app_configs():
-            config.models_module = originals[config.label]
 
 
 @pytest.fixture(autouse=True)

@@ -163,6 +163,27 @@ def test_a_reply_moves_cases_records_outcomes_and_keeps_the_attachment_private(z
     assert Notice.objects.filter(kind="platform_responded", complaint__case=undecided).count() == 1
 
 
+def test_a_reply_recorded_after_the_deadline_is_timely_if_it_arrived_before_it(zara, sana, x_contact):
+    [case] = _cases_in_review(1)
+    letter = _sent_letter(zara, sana, [case])
+    Letter.objects.filter(pk=letter.pk).update(response_due_at=timezone.now() - timedelta(hours=2))
+    Case.objects.filter(pk=case.pk).update(response_due_at=timezone.now() - timedelta(hours=2))
+    letter.refresh_from_db()
+    arrived = letter.response_due_at - timedelta(hours=1)
+    services.reply_record(
+        letter=letter,
+        received_at=arrived,
+        ticket_ref="X-9",
+        text="Restored.",
+        outcomes=[services.CaseOutcomeInput(case=case, action_taken="YES", outcome=Case.Outcome.REINSTATED)],
+        attachments=[],
+        actor=zara,
+    )
+    case.refresh_from_db()
+    assert case.platform_responded_at == arrived
+    assert case.timely_response is True
+
+
 def test_a_reply_naming_a_case_not_on_the_letter_is_refused(zara, sana, x_contact):
     on_letter, other = _cases_in_review(2)
     letter = _sent_letter(zara, sana, [on_letter])
