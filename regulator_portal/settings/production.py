@@ -26,3 +26,11 @@ SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 X_FRAME_OPTIONS = "DENY"
+
+# Citizens without an email address hear from us only by SMS. In production that goes through the
+# gateway, whose address and token have no default: a missing one would otherwise surface only as
+# notices going DEAD, one retry schedule later.
+SMS_BACKEND = env.str("SMS_BACKEND", default="notices.sms.HttpGatewayBackend")
+if SMS_BACKEND == "notices.sms.HttpGatewayBackend":
+    SMS_GATEWAY_URL = env.str("SMS_GATEWAY_URL")
+    SMS_GATEWAY_TOKEN = env.str("SMS_GATEWAY_TOKEN")

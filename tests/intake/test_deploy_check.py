@@ -11,11 +11,11 @@ from pathlib import Path
 BASE_DIR = Path(__file__).resolve().parents[2]
 
 
-def test_check_deploy_reports_no_issues_with_production_settings():
+def production_env(**overrides: str) -> dict[str, str]:
     env = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("DJANGO_", "TEST_", "DATABASE_", "REDIS_", "EMAIL_", "SECRET_", "DEBUG"))
+        if not key.startswith(("DJANGO_", "TEST_", "DATABASE_", "REDIS_", "EMAIL_", "SECRET_", "DEBUG", "SMS_"))
     }
     env.update(
         {
@@ -28,12 +28,19 @@ def test_check_deploy_reports_no_issues_with_production_settings():
             "CSRF_TRUSTED_ORIGINS": "https://complaints.pta.gov.pk",
             "FIELD_ENCRYPTION_SALTS": f"{secrets.token_hex(16)},{secrets.token_hex(16)}",
             "PII_HASH_KEY": secrets.token_urlsafe(48),
+            "SMS_GATEWAY_URL": "https://sms.internal/api/send",
+            "SMS_GATEWAY_TOKEN": secrets.token_urlsafe(32),
         }
     )
+    env.update(overrides)
+    return {key: value for key, value in env.items() if value}
+
+
+def test_check_deploy_reports_no_issues_with_production_settings():
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=BASE_DIR,
-        env=env,
+        env=production_env(),
         capture_output=True,
         text=True,
         timeout=120,
@@ -50,3 +57,16 @@ def test_production_refuses_to_start_without_its_secrets():
     )
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
+
+
+def test_production_refuses_to_start_without_the_sms_gateway():
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=BASE_DIR,
+        env=production_env(SMS_GATEWAY_TOKEN=""),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert "SMS_GATEWAY_TOKEN" in result.stderr
