@@ -6,7 +6,7 @@ docs/cases.md); the custom views behind the buttons on the case and complaint pa
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import cached_property
 from typing import Any, cast
 
@@ -25,6 +25,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
@@ -40,7 +41,7 @@ from .models import (
     Province,
     StaffProfile,
 )
-from .pii import cnic_mask, email_mask, mobile_mask
+from .pii import cnic_mask, email_mask, mobile_mask, name_mask
 
 # Errors a service raises for a request that the state of the rows does not allow: shown to the
 # user as an admin error message, never a 500.
@@ -614,6 +615,36 @@ class ComplaintAdmin(ScaledModelAdmin):
     @admin.display(description=_("handle"), ordering="account_handle_normalized")
     def handle(self, complaint: Complaint) -> str:
         return f"@{complaint.account_handle}"
+
+    # Who the complainant is and what they wrote stay with the roles that work complaints (and those
+    # cleared for PII); analysts and correspondence officers see the account and the action only.
+    WITHHELD = {"full_name": "full_name_masked", "narrative": "narrative_withheld"}
+
+    def _withholds(self, request: HttpRequest) -> bool:
+        user = request.user
+        return not (user.has_perm("complaints.change_complaint") or user.has_perm("complaints.view_complainant_pii"))
+
+    def _shown(self, request: HttpRequest, fields: Sequence[Any]) -> list[Any]:
+        return [self.WITHHELD.get(f, f) for f in fields] if self._withholds(request) else list(fields)
+
+    def get_fields(self, request: HttpRequest, obj: Complaint | None = None) -> list[Any]:  # type: ignore[override]
+        return self._shown(request, COMPLAINT_FIELDS)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Complaint | None = None) -> list[Any]:  # type: ignore[override]
+        return self._shown(request, COMPLAINT_FIELDS)
+
+    def get_list_display(self, request: HttpRequest) -> list[Any]:  # type: ignore[override]
+        return self._shown(request, self.list_display)
+
+    @admin.display(description=_("full name"))
+    def full_name_masked(self, complaint: Complaint) -> str:
+        return name_mask(complaint.full_name)
+
+    @admin.display(description=_("what happened"))
+    def narrative_withheld(self, complaint: Complaint) -> str:
+        return gettext("Withheld: your role does not work complaints (%(n)d characters).") % {
+            "n": len(complaint.narrative)
+        }
 
     @admin.display(description=_("CNIC"))
     def cnic_masked(self, complaint: Complaint) -> str:

@@ -39,3 +39,8 @@ def email_mask(email: str) -> str:
         return ""
     local, domain = email.split("@", 1)
     return f"{local[:1]}***@{domain}"
+
+
+def name_mask(full_name: str) -> str:
+    # "Farah Qureshi" -> "F. Q.": enough to tell two complainants apart in a list, not to name them.
+    return " ".join(f"{part[0]}." for part in full_name.split())

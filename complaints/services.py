@@ -534,6 +534,20 @@ def complaint_pii_reveal(*, complaint: Complaint, actor: User) -> RevealedPii:
     return RevealedPii(cnic=complaint.cnic, mobile=complaint.mobile, email=complaint.email)
 
 
+def complaint_pii_export_record(*, complaints: list[Complaint], actor: User, export: str) -> int:
+    """One EXPORT row per complaint whose complainant's details left the portal in a file."""
+    PiiAccessLog.objects.bulk_create(
+        PiiAccessLog(
+            user=actor,
+            complaint=complaint,
+            action=PiiAccessLog.Action.EXPORT,
+            detail={"reference": complaint.reference, "export": export},
+        )
+        for complaint in complaints
+    )
+    return len(complaints)
+
+
 def case_escalate_overdue(*, now: datetime | None = None) -> int:
     """Flag each case whose current step is overdue, once per deadline, and tell the supervisors.
 

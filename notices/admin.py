@@ -25,7 +25,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from complaints.admin import CaseAdmin, ScaledModelAdmin
+from complaints.admin import CaseAdmin, ScaledModelAdmin, staff
 from complaints.models import Case, PlatformContact
 from complaints.models import InvalidTransition as CaseInvalidTransition
 from complaints.pii import email_mask, mobile_mask
@@ -357,8 +357,7 @@ class LetterAdmin(ScaledModelAdmin):
 
     def annex_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         letter = self._letter(request, pk)
-        # Once sent, the annex is what went out; before that, what would go out now.
-        content = letter.annex_csv or services.letter_annex_csv(letter=letter)
+        content = services.letter_annex_download(letter=letter, actor=staff(request))
         response = HttpResponse(content, content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{letter.our_reference}-annex.csv"'
         return response

@@ -36,7 +36,7 @@ from kombu import Connection
 
 from complaints.models import Case, CaseEvent, Complaint, PlatformContact
 from complaints.models import InvalidTransition as CaseInvalidTransition
-from complaints.services import case_event_add, case_transition, reference_next
+from complaints.services import case_event_add, case_transition, complaint_pii_export_record, reference_next
 
 from . import selectors
 from .models import (
@@ -489,6 +489,22 @@ def _letter_events(*, letter: Letter, cases: Iterable[Case], actor: User | None,
     data = {"letter": letter.pk, "reference": letter.our_reference, "type": letter.letter_type, "action": action}
     for case in cases:
         case_event_add(case=case, kind=CaseEvent.Kind.LETTER, actor=actor, data=data)
+
+
+def letter_annex_download(*, letter: Letter, actor: User) -> str:
+    """The annex as a member of staff downloads it, logged as an export of the details it carries.
+
+    Once sent, the annex is what went out; before that, what would go out now.
+    """
+    content = letter.annex_csv or letter_annex_csv(letter=letter)
+    consenting = [
+        complaint
+        for case in selectors.letter_cases_for_annex(letter=letter)
+        for complaint in case.annex_complaints  # type: ignore[attr-defined]
+        if complaint.consent_share_with_platform
+    ]
+    complaint_pii_export_record(complaints=consenting, actor=actor, export=f"{letter.our_reference} annex")
+    return content
 
 
 def letter_annex_csv(*, letter: Letter) -> str:

@@ -107,6 +107,19 @@ def test_analyst_sees_pii_masked_and_cannot_reveal(omar, cases):
     assert not PiiAccessLog.objects.exists()
 
 
+def test_analyst_and_correspondence_see_neither_name_nor_narrative_but_caseworker_does(omar, zara, ayesha, cases):
+    complaint = cases["mine"].complaints.get()
+    for reader in (omar, zara):
+        client = verified_client(reader)
+        for url in (COMPLAINTS, f"{COMPLAINTS}{complaint.pk}/change/"):
+            body = client.get(url).content.decode()
+            assert complaint.full_name not in body and complaint.narrative not in body
+        assert "Withheld: your role does not work complaints" in body
+        assert "F. Q." in client.get(COMPLAINTS).content.decode()
+    body = verified_client(ayesha).get(f"{COMPLAINTS}{complaint.pk}/change/").content.decode()
+    assert complaint.full_name in body and complaint.narrative in body
+
+
 def test_supervisor_reveal_shows_pii_and_logs_who_when_which(sana, cases):
     client = verified_client(sana)
     complaint = cases["mine"].complaints.get()

@@ -7,7 +7,7 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.urls import reverse
 from django.utils import timezone
 
-from complaints.models import Case
+from complaints.models import Case, PiiAccessLog
 from notices.models import Letter, Notice, Reply
 from tests.factories import complaint_create
 
@@ -61,6 +61,9 @@ def test_zara_refers_sana_approves_zara_sends_and_records_the_reply(staff_client
 
     annex = as_zara.get(reverse("admin:notices_letter_annex", args=[letter.pk]))
     assert annex["Content-Type"].startswith("text/csv") and len(annex.content.decode().strip().splitlines()) == 4
+    # The three complainants consented, so their details are in the file: each export is on record.
+    exported = PiiAccessLog.objects.filter(action=PiiAccessLog.Action.EXPORT, user=zara)
+    assert sorted(exported.values_list("complaint__case", flat=True)) == sorted(c.pk for c in cases_in_review)
 
     reply_url = reverse("admin:notices_letter_reply", args=[letter.pk])
     assert as_zara.get(reply_url).status_code == 200
