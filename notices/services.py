@@ -37,6 +37,7 @@ from kombu import Connection
 from complaints.models import Case, CaseEvent, Complaint, PlatformContact
 from complaints.models import InvalidTransition as CaseInvalidTransition
 from complaints.services import case_event_add, case_transition, complaint_pii_export_record, reference_next
+from regulator_portal.context_processors import regulator_name
 
 from . import selectors
 from .models import (
@@ -313,8 +314,8 @@ def notice_retry(*, notice: Notice, actor: User | AnonymousUser) -> Notice:
 
 def _render(template_name: str, language: str, context: dict[str, Any]) -> tuple[str, str]:
     """A plain-text template whose first line is the subject. No HTML escaping: these are not HTML."""
-    base = {"regulator_name": settings.REGULATOR_NAME, "regulator_short_name": settings.REGULATOR_SHORT_NAME}
     with translation.override(language):
+        base = {"regulator_name": regulator_name(), "regulator_short_name": settings.REGULATOR_SHORT_NAME}
         template = Engine.get_default().get_template(template_name)
         text = template.render(Context({**base, **context}, autoescape=False))
     subject, _sep, body = text.strip().partition("\n")
@@ -408,8 +409,8 @@ def _letter_render(*, letter_type: str, language: str, context: dict[str, Any]) 
             _("There is no %(type)s template in %(language)s; add one under Letter templates.")
             % {"type": LetterType(letter_type).label, "language": language}
         )
-    ctx = Context({"regulator_name": settings.REGULATOR_NAME, **context}, autoescape=False)
     with translation.override(language):
+        ctx = Context({"regulator_name": regulator_name(), **context}, autoescape=False)
         return Template(template.subject).render(ctx).strip(), Template(template.body).render(ctx).strip() + "\n"
 
 

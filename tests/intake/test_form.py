@@ -184,6 +184,7 @@ def test_urdu_page_is_right_to_left_and_its_errors_are_in_urdu(client, x_platfor
     body = page.content.decode()
     assert '<html lang="ur" dir="rtl">' in body
     assert "شکایت" in body
+    assert "پاکستان ٹیلی کمیونیکیشن اتھارٹی" in body and "Pakistan Telecommunication Authority" not in body
 
     response = client.post(NEW_URL_UR, form_data(x_platform, cnic="123", mobile="042 1234567", declaration=None))
 
