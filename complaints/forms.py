@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import phonenumbers
 from django import forms
@@ -20,6 +20,9 @@ from .evidence import evidence_validate
 from .handles import InvalidHandle, handle_normalize
 from .models import Complaint, Language, Platform, Province
 from .services import ComplaintData, EvidenceUpload
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 NARRATIVE_MIN = 30
 NARRATIVE_MAX = 5000
@@ -81,6 +84,17 @@ class EvidenceField(forms.FileField):
         return evidence_validate(files)
 
 
+def mobile_field(*, help_text: StrOrPromise) -> forms.CharField:
+    # Left-to-right even on Urdu pages, and the phone's number pad.
+    return forms.CharField(
+        label=_("Mobile number"),
+        help_text=help_text,
+        max_length=30,
+        error_messages=REQUIRED,
+        widget=forms.TextInput(attrs={"type": "tel", "inputmode": "tel", "autocomplete": "tel", "dir": "ltr"}),
+    )
+
+
 class ComplaintForm(forms.Form):
     full_name = forms.CharField(label=_("Full name"), max_length=200, error_messages=REQUIRED)
     cnic = forms.CharField(
@@ -90,13 +104,7 @@ class ComplaintForm(forms.Form):
         error_messages=REQUIRED,
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "dir": "ltr"}),
     )
-    mobile = forms.CharField(
-        label=_("Mobile number"),
-        help_text=_("We use it, with your reference, to let you track the complaint."),
-        max_length=30,
-        error_messages=REQUIRED,
-        widget=forms.TextInput(attrs={"type": "tel", "inputmode": "tel", "autocomplete": "tel", "dir": "ltr"}),
-    )
+    mobile = mobile_field(help_text=_("We use it, with your reference, to let you track the complaint."))
     email = forms.EmailField(
         label=_("Email (optional)"),
         required=False,
@@ -302,13 +310,7 @@ class TrackForm(forms.Form):
         error_messages=REQUIRED,
         widget=forms.TextInput(attrs={"autocapitalize": "characters", "spellcheck": "false", "dir": "ltr"}),
     )
-    mobile = forms.CharField(
-        label=_("Mobile number"),
-        help_text=_("The number you gave with the complaint."),
-        max_length=30,
-        error_messages=REQUIRED,
-        widget=forms.TextInput(attrs={"type": "tel", "inputmode": "tel", "autocomplete": "tel", "dir": "ltr"}),
-    )
+    mobile = mobile_field(help_text=_("The number you gave with the complaint."))
 
     def clean_reference(self) -> str:
         return "".join(ascii_digits(self.cleaned_data["reference"]).split()).upper()

@@ -465,26 +465,27 @@ OutcomeFormSet = formset_factory(OutcomeForm, extra=0, max_num=2000)
 # --- Replies -------------------------------------------------------------------------------------
 
 
-class ReplyCaseOutcomeInline(admin.TabularInline):
+class RecordInline(admin.TabularInline):
+    """A reply's parts are a record of what the platform said: shown, never added to or removed."""
+
+    extra = 0
+    can_delete = False
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return self.fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class ReplyCaseOutcomeInline(RecordInline):
     model = ReplyCaseOutcome
     fields = ["case", "action_taken", "outcome"]
-    readonly_fields = ["case", "action_taken", "outcome"]
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
-class ReplyAttachmentInline(admin.TabularInline):
+class ReplyAttachmentInline(RecordInline):
     model = ReplyAttachment
     fields = ["download", "content_type", "size"]
-    readonly_fields = ["download", "content_type", "size"]
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     @admin.display(description=_("file"))
     def download(self, attachment: ReplyAttachment) -> str:
