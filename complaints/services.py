@@ -32,7 +32,7 @@ from .models import (
     Role,
     StaffProfile,
 )
-from .pii import pii_hash
+from .pii import cnic_format, pii_hash
 from .selectors import supervisors
 from .sla import sla_due_at
 
@@ -531,7 +531,7 @@ def complaint_pii_reveal(*, complaint: Complaint, actor: User) -> RevealedPii:
     PiiAccessLog.objects.create(
         user=actor, complaint=complaint, action=PiiAccessLog.Action.REVEAL, detail={"reference": complaint.reference}
     )
-    return RevealedPii(cnic=complaint.cnic, mobile=complaint.mobile, email=complaint.email)
+    return RevealedPii(cnic=cnic_format(complaint.cnic), mobile=complaint.mobile, email=complaint.email)
 
 
 def complaint_pii_export_record(*, complaints: list[Complaint], actor: User, export: str) -> int:
