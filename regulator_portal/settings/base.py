@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "axes",
     "complaints",
     "notices",
+    "reports",
 ]
 
 MIDDLEWARE = [
