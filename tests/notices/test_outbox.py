@@ -7,6 +7,7 @@ from unittest import mock
 
 import pytest
 from django.core import mail
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
@@ -105,7 +106,7 @@ def test_failures_back_off_exponentially_with_a_cap_then_go_dead(settings):
     settings.NOTICE_BACKOFF_BASE_SECONDS = 10
     settings.NOTICE_BACKOFF_MAX_SECONDS = 15
     notice = Notice.objects.get(complaint=complaint_create())
-    with mock.patch("notices.services.EmailMessage.send", side_effect=OSError("connection refused")):
+    with mock.patch("notices.services.outbox.EmailMessage.send", side_effect=OSError("connection refused")):
         first = services.notice_send(notice_id=notice.pk)
         assert (first.status, first.retry_in) == ("FAILED", 10)
         assert services.notice_send(notice_id=notice.pk).status == "SKIPPED"  # not due yet
@@ -120,7 +121,7 @@ def test_failures_back_off_exponentially_with_a_cap_then_go_dead(settings):
 def test_supervisor_retries_a_dead_notice(sana, zara, django_capture_on_commit_callbacks):
     notice = Notice.objects.get(complaint=complaint_create())
     Notice.objects.filter(pk=notice.pk).update(status="DEAD", attempts=6)
-    with pytest.raises(services.PermissionDenied):
+    with pytest.raises(PermissionDenied):
         services.notice_retry(notice=notice, actor=zara)
     with (
         mock.patch("notices.tasks.notice_send_task.apply_async") as publish,
@@ -141,7 +142,7 @@ def test_sweeper_republishes_lost_rows_and_reclaims_rows_of_dead_workers(setting
     long_ago = timezone.now() - timedelta(minutes=10)
     Notice.objects.filter(pk=lost.pk).update(next_attempt_at=long_ago)
     Notice.objects.filter(pk=stuck.pk).update(status="SENDING", claimed_at=long_ago, attempts=1)
-    with mock.patch("notices.services._publish", return_value=True) as publish:
+    with mock.patch("notices.services.outbox._publish", return_value=True) as publish:
         result = services.notice_sweep()
         assert sorted(c.args[0] for c in publish.call_args_list) == sorted([lost.pk, stuck.pk])
         assert result == {"reclaimed": 1, "dead": 0, "published": 2}
@@ -174,7 +175,7 @@ def test_rate_limit_throttles_a_channel(settings):
     settings.NOTICE_RATE_LIMITS = {"EMAIL": 1, "SMS": 1}
     first = Notice.objects.get(complaint=complaint_create(account_handle="one"))
     second = Notice.objects.get(complaint=complaint_create(account_handle="two"))
-    with mock.patch("notices.services.time.time", return_value=1_000_000.0):
+    with mock.patch("notices.services.outbox.time.time", return_value=1_000_000.0):
         assert services.notice_send(notice_id=first.pk).status == "SENT"
         throttled = services.notice_send(notice_id=second.pk)
     assert (throttled.status, throttled.retry_in) == ("THROTTLED", 1.0)

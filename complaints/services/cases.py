@@ -1,219 +1,29 @@
-"""Every write to complaints and cases goes through a function here.
-
-Each one is keyword-only, runs in a transaction, writes a CaseEvent beside the change, and sends
-its domain signal (complaints/signals.py) inside that transaction.
-"""
+"""The case workflow: transitions, assignment, notes, priority, merging, splitting and escalation."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from . import signals
-from .models import (
+from .. import signals
+from ..models import (
     Case,
     CaseActionError,
     CaseEvent,
     Complaint,
-    Evidence,
-    PiiAccessLog,
-    Platform,
-    ReferenceCounter,
     Role,
     StaffProfile,
 )
-from .pii import cnic_format, pii_hash
-from .selectors import supervisors
-from .sla import sla_due_at
-
-
-@dataclass(frozen=True)
-class EvidenceUpload:
-    """A file that passed validation: the bytes to store and what we know of the original."""
-
-    content: bytes
-    original_name: str
-    content_type: str
-    sha256: str  # of the bytes as received, before any re-encoding
-    size: int
-
-
-@dataclass(frozen=True)
-class ComplaintData:
-    full_name: str
-    cnic: str  # 13 digits
-    mobile: str  # E.164
-    email: str
-    province: str
-    city: str
-    preferred_language: str
-    platform: Platform
-    account_handle: str
-    account_handle_normalized: str
-    account_url: str
-    action_type: str
-    action_date: date
-    platform_notice_text: str
-    appealed_to_platform: bool
-    platform_appeal_ref: str
-    category: str
-    narrative: str
-    consent_share_with_platform: bool
-    platform_account_id: str = ""
-    account_type: str = Complaint.AccountType.PRIVATE
-    submitted_via: str = Complaint.SubmittedVia.WEB
-
-
-def reference_next(*, scope: str, label: str = "") -> str:
-    """The next reference of a kind, e.g. PTA-2026-000123, unique however many requests race.
-
-    The counter row stays locked until the caller's transaction ends, so call this as late in the
-    transaction as possible.
-    """
-    year = timezone.localdate().year
-    counter = ReferenceCounter.objects.filter(scope=scope, year=year)
-    if not counter.update(value=F("value") + 1):
-        try:
-            with transaction.atomic():
-                ReferenceCounter.objects.create(scope=scope, year=year, value=1)
-        except IntegrityError:
-            # Another request created this year's row first; its lock orders us after it.
-            counter.update(value=F("value") + 1)
-    value = counter.values_list("value", flat=True).get()
-    parts = [settings.REFERENCE_PREFIX, label, str(year), f"{value:06d}"]
-    return "-".join(p for p in parts if p)
-
-
-def case_event_add(
-    *,
-    case: Case,
-    kind: str,
-    actor: User | None = None,
-    complaint: Complaint | None = None,
-    data: dict[str, Any] | None = None,
-) -> CaseEvent:
-    return CaseEvent.objects.create(case=case, kind=kind, actor=actor, complaint=complaint, data=data or {})
-
-
-def case_for_account(*, platform: Platform, account_handle: str, account_handle_normalized: str) -> tuple[Case, bool]:
-    """The open case for an account, created if there is none. Returns (case, created).
-
-    Two submissions about one account can race here. The partial unique constraint
-    one_open_case_per_account makes the second insert fail; it then finds and joins the first's case.
-    """
-    open_cases = Case.objects.filter(
-        platform=platform, account_handle_normalized=account_handle_normalized, split_from__isnull=True
-    ).exclude(status=Case.Status.CLOSED)
-    for _attempt in range(3):
-        case = open_cases.select_for_update().first()
-        if case is not None:
-            return case, False
-        try:
-            with transaction.atomic():
-                case = Case.objects.create(
-                    reference=reference_next(scope="case", label="C"),
-                    platform=platform,
-                    account_handle=account_handle,
-                    account_handle_normalized=account_handle_normalized,
-                    due_at=sla_due_at(status=Case.Status.NEW, priority=Case.Priority.ROUTINE, start=timezone.now()),
-                )
-        except IntegrityError:
-            continue
-        case_event_add(case=case, kind=CaseEvent.Kind.CASE_OPENED, data={"new": Case.Status.NEW})
-        return case, True
-    raise RuntimeError("could not find or open a case for the account")  # pragma: no cover
-
-
-def complaint_submit(*, data: ComplaintData, evidence: list[EvidenceUpload]) -> Complaint:
-    """File a citizen's complaint: the row, its evidence, its case and the event, in one transaction."""
-    stored: list[Evidence] = []
-    try:
-        return _complaint_submit(data=data, evidence=evidence, stored=stored)
-    except BaseException:
-        # The rows rolled back; the files written for them must not stay behind as orphans.
-        for item in stored:
-            if item.file.name:
-                item.file.storage.delete(item.file.name)
-        raise
-
-
-@transaction.atomic
-def _complaint_submit(*, data: ComplaintData, evidence: list[EvidenceUpload], stored: list[Evidence]) -> Complaint:
-    case, created = case_for_account(
-        platform=data.platform,
-        account_handle=data.account_handle,
-        account_handle_normalized=data.account_handle_normalized,
-    )
-    if created:
-        case_autoassign(case=case)
-    complaint = Complaint(
-        reference=reference_next(scope="complaint"),
-        case=case,
-        full_name=data.full_name,
-        cnic=data.cnic,
-        cnic_hash=pii_hash(data.cnic),
-        mobile=data.mobile,
-        mobile_hash=pii_hash(data.mobile),
-        email=data.email,
-        province=data.province,
-        city=data.city,
-        preferred_language=data.preferred_language,
-        platform=data.platform,
-        account_handle=data.account_handle,
-        account_handle_normalized=data.account_handle_normalized,
-        account_url=data.account_url,
-        platform_account_id=data.platform_account_id,
-        account_type=data.account_type,
-        action_type=data.action_type,
-        action_date=data.action_date,
-        platform_notice_text=data.platform_notice_text,
-        appealed_to_platform=data.appealed_to_platform,
-        platform_appeal_ref=data.platform_appeal_ref,
-        category=data.category,
-        narrative=data.narrative,
-        consent_share_with_platform=data.consent_share_with_platform,
-        submitted_via=data.submitted_via,
-    )
-    complaint.save()
-    for upload in evidence:
-        item = Evidence(
-            complaint=complaint,
-            original_name=upload.original_name[:255],
-            content_type=upload.content_type,
-            size=upload.size,
-            sha256=upload.sha256,
-        )
-        item.file.save("evidence", ContentFile(upload.content), save=False)
-        stored.append(item)
-        item.save()
-    case_event_add(
-        case=case,
-        complaint=complaint,
-        kind=CaseEvent.Kind.COMPLAINT_RECEIVED,
-        data={"reference": complaint.reference, "evidence": len(evidence)},
-    )
-    signals.complaint_submitted.send(sender=Complaint, complaint=complaint)
-    return complaint
-
-
-def evidence_download_record(*, evidence: Evidence, actor: User) -> PiiAccessLog:
-    """The access-log row for a member of staff downloading a complainant's evidence file."""
-    return PiiAccessLog.objects.create(
-        user=actor,
-        complaint_id=evidence.complaint_id,
-        action=PiiAccessLog.Action.EVIDENCE,
-        detail={"evidence": evidence.pk, "sha256": evidence.sha256, "reference": evidence.complaint.reference},
-    )
+from ..selectors import supervisors
+from ..sla import sla_due_at
+from .base import case_event_add, reference_next
 
 
 @transaction.atomic
@@ -453,101 +263,6 @@ def case_split(*, complaint: Complaint, actor: User) -> Case:
     return case
 
 
-def _complaint_status_set(*, complaint: Complaint, to: str, reason: str = "") -> tuple[Complaint, str]:
-    complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
-    complaint.check_transition(to, reason=reason)
-    old = complaint.status
-    complaint.status = to
-    complaint.status_reason = reason.strip()
-    return complaint, old
-
-
-@transaction.atomic
-def complaint_accept(*, complaint: Complaint, actor: User) -> Complaint:
-    complaint, old = _complaint_status_set(complaint=complaint, to=Complaint.Status.ACCEPTED)
-    complaint.duplicate_of = None
-    complaint.save(update_fields=["status", "status_reason", "duplicate_of"])
-    case_event_add(
-        case=complaint.case,
-        complaint=complaint,
-        kind=CaseEvent.Kind.COMPLAINT_ACCEPTED,
-        actor=actor,
-        data={"old": old, "new": complaint.status, "reference": complaint.reference},
-    )
-    return complaint
-
-
-@transaction.atomic
-def complaint_reject(*, complaint: Complaint, reason: str, actor: User) -> Complaint:
-    """Reject a complaint (out of scope, incomplete); the citizen is told the reason through the signal."""
-    complaint, old = _complaint_status_set(complaint=complaint, to=Complaint.Status.REJECTED, reason=reason)
-    complaint.save(update_fields=["status", "status_reason"])
-    case_event_add(
-        case=complaint.case,
-        complaint=complaint,
-        kind=CaseEvent.Kind.COMPLAINT_REJECTED,
-        actor=actor,
-        data={"old": old, "new": complaint.status, "reference": complaint.reference, "reason": complaint.status_reason},
-    )
-    signals.complaint_rejected.send(sender=Complaint, complaint=complaint, reason=complaint.status_reason)
-    return complaint
-
-
-@transaction.atomic
-def complaint_mark_duplicate(*, complaint: Complaint, duplicate_of: Complaint | None, actor: User) -> Complaint:
-    if duplicate_of is not None and duplicate_of.pk == complaint.pk:
-        raise CaseActionError("A complaint cannot be a duplicate of itself.")
-    complaint, old = _complaint_status_set(complaint=complaint, to=Complaint.Status.DUPLICATE)
-    complaint.duplicate_of = duplicate_of
-    complaint.save(update_fields=["status", "status_reason", "duplicate_of"])
-    case_event_add(
-        case=complaint.case,
-        complaint=complaint,
-        kind=CaseEvent.Kind.COMPLAINT_DUPLICATE,
-        actor=actor,
-        data={
-            "old": old,
-            "new": complaint.status,
-            "reference": complaint.reference,
-            "duplicate_of": duplicate_of.reference if duplicate_of else None,
-        },
-    )
-    signals.complaint_marked_duplicate.send(sender=Complaint, complaint=complaint, duplicate_of=duplicate_of)
-    return complaint
-
-
-@dataclass(frozen=True)
-class RevealedPii:
-    cnic: str
-    mobile: str
-    email: str
-
-
-@transaction.atomic
-def complaint_pii_reveal(*, complaint: Complaint, actor: User) -> RevealedPii:
-    """The complainant's full identifiers, with the PiiAccessLog row that records who saw them."""
-    if not actor.has_perm("complaints.view_complainant_pii"):
-        raise PermissionError("Revealing complainants' details needs the view_complainant_pii permission.")
-    PiiAccessLog.objects.create(
-        user=actor, complaint=complaint, action=PiiAccessLog.Action.REVEAL, detail={"reference": complaint.reference}
-    )
-    return RevealedPii(cnic=cnic_format(complaint.cnic), mobile=complaint.mobile, email=complaint.email)
-
-
-def complaint_pii_export_record(*, complaints: list[Complaint], actor: User, export: str) -> int:
-    """One EXPORT row per complaint whose complainant's details left the portal in a file."""
-    PiiAccessLog.objects.bulk_create(
-        PiiAccessLog(
-            user=actor,
-            complaint=complaint,
-            action=PiiAccessLog.Action.EXPORT,
-            detail={"reference": complaint.reference, "export": export},
-        )
-        for complaint in complaints
-    )
-    return len(complaints)
-
-
 def case_escalate_overdue(*, now: datetime | None = None) -> int:
     """Flag each case whose current step is overdue, once per deadline, and tell the supervisors.
 
@@ -580,12 +295,3 @@ def _case_escalate(*, case_id: int, now: datetime, not_yet: Q) -> bool:
         case = case_transition(case=case, to=Case.Status.ESCALATED, actor=None, note="overdue")
     signals.case_overdue.send(sender=Case, case=case, supervisors=supervisors())
     return True
-
-
-@transaction.atomic
-def staff_totp_enrol(*, user: User, replace: bool = False, name: str = "authenticator") -> TOTPDevice:
-    """A confirmed TOTP device for a member of staff: their second factor for the admin."""
-    if replace:
-        TOTPDevice.objects.filter(user=user).delete()
-    device, _created = TOTPDevice.objects.get_or_create(user=user, name=name, defaults={"confirmed": True})
-    return device

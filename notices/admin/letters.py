@@ -1,9 +1,4 @@
-"""The correspondence side of the admin: the outbox, letters, replies, templates and contacts.
-
-Thin: writes go through notices.services, and each custom view re-checks the permission it needs.
-The "Refer to platform" action lives on the case changelist, which complaints owns; complaints never
-imports notices, so this module subclasses its CaseAdmin and registers the subclass in its place.
-"""
+"""Letters in the admin: drafts, approval, sending, the annex and recording a reply."""
 
 from __future__ import annotations
 
@@ -15,9 +10,8 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, QuerySet
 from django.forms import formset_factory
-from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
-from django.template import Template, TemplateSyntaxError
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
@@ -25,166 +19,20 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from complaints.admin import CaseAdmin, ScaledModelAdmin, staff
+from complaints.admin import ScaledModelAdmin, staff
 from complaints.models import Case, PlatformContact
 from complaints.models import InvalidTransition as CaseInvalidTransition
-from complaints.pii import email_mask, mobile_mask
 
-from . import selectors, services
-from .models import (
+from .. import selectors, services
+from ..models import (
     InvalidTransition,
     Letter,
-    LetterTemplate,
-    LetterType,
-    Notice,
     Reply,
-    ReplyAttachment,
     ReplyCaseOutcome,
 )
 
 # Refusals a service raises for a request the rows' state does not allow: an admin message, never a 500.
 DOMAIN_ERRORS = (services.LetterError, InvalidTransition, CaseInvalidTransition, PermissionDenied)
-
-
-# --- Cases: the "Refer to platform" action -------------------------------------------------------
-
-
-class CorrespondenceCaseAdmin(CaseAdmin):
-    actions = [*CaseAdmin.actions, "refer_to_platform", "request_information"]
-
-    def has_refer_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("notices.add_letter")
-
-    def _draft(self, request: HttpRequest, queryset: QuerySet[Case], letter_type: str) -> None:
-        try:
-            letters = services.letter_draft_for_cases(cases=queryset, actor=request.user, letter_type=letter_type)  # type: ignore[arg-type]
-        except DOMAIN_ERRORS as error:
-            self.message_user(request, str(error), messages.ERROR)
-            return
-        links = format_html_join(
-            ", ",
-            '<a href="{}">{}</a> ({} · {})',
-            (
-                (reverse("admin:notices_letter_change", args=[lt.pk]), lt.our_reference, lt.platform, lt.cases.count())
-                for lt in letters
-            ),
-        )
-        self.message_user(
-            request,
-            format_html("{} {}", _("Draft letters for a supervisor to approve:"), links),
-            messages.SUCCESS,
-        )
-
-    @admin.action(description=_("Refer to platform (draft a reinstatement request)"), permissions=["refer"])
-    def refer_to_platform(self, request: HttpRequest, queryset: QuerySet[Case]) -> None:
-        self._draft(request, queryset, LetterType.REINSTATEMENT_REQUEST)
-
-    @admin.action(description=_("Ask the platform for information (draft a letter)"), permissions=["refer"])
-    def request_information(self, request: HttpRequest, queryset: QuerySet[Case]) -> None:
-        self._draft(request, queryset, LetterType.INFORMATION_REQUEST)
-
-
-admin.site.unregister(Case)
-admin.site.register(Case, CorrespondenceCaseAdmin)
-
-
-# --- The outbox ----------------------------------------------------------------------------------
-
-
-def _masked(notice: Notice) -> str:
-    if notice.channel == "SMS":
-        return mobile_mask(notice.address)
-    return email_mask(notice.address) if notice.recipient_kind == Notice.RecipientKind.CITIZEN else notice.address
-
-
-NOTICE_FIELDS = (
-    "status",
-    "kind",
-    "channel",
-    "recipient_kind",
-    "recipient",
-    "language",
-    "subject",
-    "message",
-    "attempts",
-    "next_attempt_at",
-    "claimed_at",
-    "sent_at",
-    "last_error",
-    "provider_message_id",
-    "possible_duplicate",
-    "idempotency_key",
-    "complaint",
-    "case",
-    "letter",
-    "created_at",
-)
-
-
-@admin.register(Notice)
-class NoticeAdmin(ScaledModelAdmin):
-    list_display = [
-        "created_at",
-        "kind",
-        "channel",
-        "recipient_kind",
-        "recipient",
-        "language",
-        "status",
-        "attempts",
-        "next_attempt_at",
-        "possible_duplicate",
-        "case",
-    ]
-    list_filter = ["status", "channel", "recipient_kind", "kind", "possible_duplicate", "language"]
-    list_select_related = ["case"]
-    search_fields = ["=idempotency_key", "=case__reference", "=letter__our_reference", "=complaint__reference"]
-    actions = ["retry_dead"]
-    fields = NOTICE_FIELDS
-    readonly_fields = NOTICE_FIELDS
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False  # notices are written by the services that cause them
-
-    def has_delete_permission(self, request: HttpRequest, obj: Notice | None = None) -> bool:
-        return False  # the outbox is the record of what we told people
-
-    def has_change_permission(self, request: HttpRequest, obj: Notice | None = None) -> bool:
-        return False  # nothing on a notice is edited by hand; a dead one is retried with the action
-
-    def has_retry_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("notices.retry_notice")
-
-    @admin.display(description=_("recipient"))
-    def recipient(self, notice: Notice) -> str:
-        return _masked(notice)
-
-    @admin.display(description=_("message"))
-    def message(self, notice: Notice) -> str:
-        # A citizen's notice carries their name and case: the same rule as their other PII.
-        if notice.recipient_kind == Notice.RecipientKind.CITIZEN and not self._sees_pii:
-            return str(_("(hidden: needs the permission to view complainants' details)"))
-        return notice.body
-
-    def changeform_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        self._sees_pii = request.user.has_perm("complaints.view_complainant_pii")
-        return super().changeform_view(request, *args, **kwargs)
-
-    @admin.action(description=_("Retry the selected dead notices"), permissions=["retry"])
-    def retry_dead(self, request: HttpRequest, queryset: QuerySet[Notice]) -> None:
-        retried = 0
-        for notice in queryset:
-            try:
-                services.notice_retry(notice=notice, actor=request.user)
-            except DOMAIN_ERRORS as error:
-                self.message_user(request, f"{notice.pk}: {error}", messages.ERROR)
-            else:
-                retried += 1
-        if retried:
-            self.message_user(request, _("%(n)d notice(s) queued again.") % {"n": retried}, messages.SUCCESS)
-
-
-# --- Letters -------------------------------------------------------------------------------------
 
 
 class OverdueLetterFilter(admin.SimpleListFilter):
@@ -460,121 +308,3 @@ class OutcomeForm(forms.Form):
 
 
 OutcomeFormSet = formset_factory(OutcomeForm, extra=0, max_num=2000)
-
-
-# --- Replies -------------------------------------------------------------------------------------
-
-
-class RecordInline(admin.TabularInline):
-    """A reply's parts are a record of what the platform said: shown, never added to or removed."""
-
-    extra = 0
-    can_delete = False
-
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        return self.fields
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-class ReplyCaseOutcomeInline(RecordInline):
-    model = ReplyCaseOutcome
-    fields = ["case", "action_taken", "outcome"]
-
-
-class ReplyAttachmentInline(RecordInline):
-    model = ReplyAttachment
-    fields = ["download", "content_type", "size"]
-
-    @admin.display(description=_("file"))
-    def download(self, attachment: ReplyAttachment) -> str:
-        url = reverse("admin:notices_reply_attachment", args=[attachment.reply_id, attachment.pk])
-        return format_html('<a href="{}">{}</a>', url, attachment.original_name)
-
-
-REPLY_FIELDS = (
-    "letter",
-    "kind",
-    "received_at",
-    "is_timely",
-    "platform_ticket_ref",
-    "text",
-    "recorded_by",
-    "created_at",
-)
-
-
-@admin.register(Reply)
-class ReplyAdmin(ScaledModelAdmin):
-    list_display = ["letter", "kind", "received_at", "is_timely", "platform_ticket_ref", "recorded_by"]
-    list_filter = ["kind", "is_timely", "letter__platform"]
-    list_select_related = ["letter", "recorded_by"]
-    search_fields = ["=letter__our_reference", "=platform_ticket_ref"]
-    fields = REPLY_FIELDS
-    readonly_fields = REPLY_FIELDS
-    inlines = [ReplyCaseOutcomeInline, ReplyAttachmentInline]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False  # recorded from the letter's page, where each of its cases gets an outcome
-
-    def has_change_permission(self, request: HttpRequest, obj: Reply | None = None) -> bool:
-        return False  # a reply is a record of what the platform said
-
-    def has_delete_permission(self, request: HttpRequest, obj: Reply | None = None) -> bool:
-        return False
-
-    def get_urls(self) -> list[URLPattern]:
-        return [
-            path(
-                "<int:pk>/attachment/<int:attachment_pk>/",
-                self.admin_site.admin_view(self.attachment_view),
-                name="notices_reply_attachment",
-            ),
-            *super().get_urls(),
-        ]
-
-    def attachment_view(self, request: HttpRequest, pk: int, attachment_pk: int) -> HttpResponseBase:
-        attachment = get_object_or_404(ReplyAttachment, pk=attachment_pk, reply_id=pk)
-        if not self.has_view_permission(request, attachment.reply):
-            raise PermissionDenied
-        return FileResponse(
-            attachment.file.open("rb"),
-            as_attachment=True,
-            filename=attachment.original_name,
-            content_type="application/octet-stream",  # never rendered inline in the staff's browser
-        )
-
-
-# --- Templates and contacts ----------------------------------------------------------------------
-
-
-class LetterTemplateForm(forms.ModelForm):
-    class Meta:
-        model = LetterTemplate
-        fields = ["letter_type", "language", "subject", "body"]
-
-    def clean(self) -> dict[str, Any]:
-        # A template that does not parse would only fail when an officer next drafts a letter.
-        cleaned = super().clean() or {}
-        for name in ("subject", "body"):
-            try:
-                Template(cleaned.get(name, ""))
-            except TemplateSyntaxError as error:
-                self.add_error(name, str(error))
-        return cleaned
-
-
-@admin.register(LetterTemplate)
-class LetterTemplateAdmin(admin.ModelAdmin):
-    form = LetterTemplateForm
-    list_display = ["letter_type", "language", "subject"]
-    list_filter = ["letter_type", "language"]
-
-
-@admin.register(PlatformContact)
-class PlatformContactAdmin(admin.ModelAdmin):
-    list_display = ["name", "role", "platform", "email", "is_primary"]
-    list_filter = ["platform", "is_primary"]
-    list_select_related = ["platform"]
-    search_fields = ["name", "email", "platform__name"]

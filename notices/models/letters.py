@@ -1,6 +1,5 @@
-"""The outbox (Notice) and the correspondence with platforms (Letter, Reply).
+"""Correspondence with platforms: letters, their cases, and the replies.
 
-Transition tables live on the models; the writes that use them live in services.py.
 Letter and reply vocabulary follows shared/docs/domain.md (Lumen notices, MuckRock requests).
 """
 
@@ -15,98 +14,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from complaints.models import Case, Complaint, Language, PlatformContact, private_storage
+from complaints.models import Case, Language, PlatformContact, private_storage
 
-
-class InvalidTransition(Exception):
-    """A status change that the model's transition table does not allow."""
-
-
-class Channel(models.TextChoices):
-    EMAIL = "EMAIL", _("Email")
-    SMS = "SMS", _("SMS")
-
-
-class Notice(models.Model):
-    """One outbound message. Written in the transaction that causes it; sent by a worker after commit."""
-
-    class RecipientKind(models.TextChoices):
-        CITIZEN = "CITIZEN", _("Citizen")
-        PLATFORM_CONTACT = "PLATFORM_CONTACT", _("Platform contact")
-        STAFF = "STAFF", _("Staff")
-
-    class Status(models.TextChoices):
-        QUEUED = "QUEUED", _("Queued")
-        SENDING = "SENDING", _("Sending")
-        SENT = "SENT", _("Sent")
-        FAILED = "FAILED", _("Failed, will retry")
-        DEAD = "DEAD", _("Dead, needs attention")
-
-    # SENDING -> FAILED is also how the sweeper reclaims a row whose worker died mid-send.
-    # DEAD -> QUEUED is the supervisor's manual retry.
-    TRANSITIONS: ClassVar[dict[str, set[str]]] = {
-        Status.QUEUED: {Status.SENDING},
-        Status.SENDING: {Status.SENT, Status.FAILED, Status.DEAD},
-        Status.FAILED: {Status.SENDING},
-        Status.DEAD: {Status.QUEUED},
-        Status.SENT: set(),
-    }
-    # What a worker may claim, provided next_attempt_at has passed.
-    CLAIMABLE: ClassVar[list[str]] = [Status.QUEUED, Status.FAILED]
-
-    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
-    recipient_kind = models.CharField(_("recipient"), max_length=20, choices=RecipientKind.choices)
-    address = models.CharField(_("address"), max_length=254, help_text=_("Email address or E.164 mobile number."))
-    complaint = models.ForeignKey(Complaint, on_delete=models.SET_NULL, null=True, blank=True, related_name="notices")
-    case = models.ForeignKey(Case, on_delete=models.SET_NULL, null=True, blank=True, related_name="notices")
-    letter = models.ForeignKey("Letter", on_delete=models.SET_NULL, null=True, blank=True, related_name="notices")
-    contact = models.ForeignKey(PlatformContact, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    kind = models.CharField(_("kind"), max_length=40, help_text=_("The template it was rendered from."))
-    language = models.CharField(_("language"), max_length=2, choices=Language.choices)
-    subject = models.CharField(_("subject"), max_length=255, blank=True)
-    body = models.TextField(_("body"))
-    idempotency_key = models.CharField(_("idempotency key"), max_length=200, unique=True)
-
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    # For QUEUED and FAILED rows: when a worker may next claim it, and when the sweeper looks at it.
-    next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
-    claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
-    last_error = models.TextField(_("last error"), blank=True)
-    provider_message_id = models.CharField(_("provider message ID"), max_length=255, blank=True)
-    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
-    # A worker died after claiming the row: the provider may already have accepted that attempt, so
-    # the next one may deliver a second copy (with the same Message-ID, so mail clients can fold it).
-    possible_duplicate = models.BooleanField(_("possible duplicate"), default=False)
-    created_at = models.DateTimeField(_("created"), default=timezone.now)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        verbose_name = _("notice")
-        verbose_name_plural = _("notices")
-        permissions = [("retry_notice", "Can retry a dead notice")]
-        indexes = [
-            # The sweeper's two scans: due QUEUED/FAILED rows, and SENDING rows claimed too long ago.
-            models.Index(
-                fields=["next_attempt_at"], name="notice_due_idx", condition=Q(status__in=["QUEUED", "FAILED"])
-            ),
-            models.Index(fields=["claimed_at"], name="notice_sending_idx", condition=Q(status="SENDING")),
-            models.Index(fields=["status", "-created_at"], name="notice_status_idx"),
-            models.Index(fields=["-created_at", "-id"], name="notice_created_idx"),  # the admin's ordering
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.get_channel_display()} {self.kind} → {self.get_recipient_kind_display()} ({self.status})"
-
-    def check_transition(self, new_status: str) -> None:
-        if new_status not in self.TRANSITIONS[self.status]:
-            raise InvalidTransition(
-                _("A notice that is %(old)s cannot become %(new)s.")
-                % {"old": self.get_status_display(), "new": self.Status(new_status).label}
-            )
+from .outbox import InvalidTransition
 
 
 class LetterType(models.TextChoices):

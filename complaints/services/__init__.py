@@ -1,0 +1,51 @@
+"""Every write to complaints and cases goes through a function in this package.
+
+Each one is keyword-only, runs in a transaction, writes a CaseEvent beside the change, and sends
+its domain signal (complaints/signals.py) inside that transaction. The public names are re-exported
+here so callers keep writing ``from complaints.services import ...``.
+"""
+
+from .base import case_event_add, reference_next
+from .cases import (
+    case_assign,
+    case_autoassign,
+    case_escalate_overdue,
+    case_merge,
+    case_note_add,
+    case_priority_set,
+    case_reassign_bulk,
+    case_split,
+    case_take,
+    case_transition,
+)
+from .intake import ComplaintData, EvidenceUpload, case_for_account, complaint_submit, evidence_download_record
+from .pii import RevealedPii, complaint_pii_export_record, complaint_pii_reveal
+from .staff import staff_totp_enrol
+from .triage import complaint_accept, complaint_mark_duplicate, complaint_reject
+
+__all__ = [
+    "ComplaintData",
+    "EvidenceUpload",
+    "RevealedPii",
+    "case_assign",
+    "case_autoassign",
+    "case_escalate_overdue",
+    "case_event_add",
+    "case_for_account",
+    "case_merge",
+    "case_note_add",
+    "case_priority_set",
+    "case_reassign_bulk",
+    "case_split",
+    "case_take",
+    "case_transition",
+    "complaint_accept",
+    "complaint_mark_duplicate",
+    "complaint_pii_export_record",
+    "complaint_pii_reveal",
+    "complaint_reject",
+    "complaint_submit",
+    "evidence_download_record",
+    "reference_next",
+    "staff_totp_enrol",
+]

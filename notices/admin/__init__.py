@@ -1,0 +1,7 @@
+"""The correspondence side of the admin: the outbox, letters, replies, templates and contacts.
+
+Thin: writes go through notices.services, and each custom view re-checks the permission it needs.
+Importing the package registers every model admin of the app.
+"""
+
+from . import cases, letters, outbox, replies, templates  # noqa: F401 - each registers its model admins

@@ -1,0 +1,112 @@
+"""The outbox in the admin: notices, masked for roles without the PII permission."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _
+
+from complaints.admin import ScaledModelAdmin
+from complaints.pii import email_mask, mobile_mask
+
+from .. import services
+from ..models import (
+    Notice,
+)
+from .letters import DOMAIN_ERRORS
+
+
+def _masked(notice: Notice) -> str:
+    if notice.channel == "SMS":
+        return mobile_mask(notice.address)
+    return email_mask(notice.address) if notice.recipient_kind == Notice.RecipientKind.CITIZEN else notice.address
+
+
+NOTICE_FIELDS = (
+    "status",
+    "kind",
+    "channel",
+    "recipient_kind",
+    "recipient",
+    "language",
+    "subject",
+    "message",
+    "attempts",
+    "next_attempt_at",
+    "claimed_at",
+    "sent_at",
+    "last_error",
+    "provider_message_id",
+    "possible_duplicate",
+    "idempotency_key",
+    "complaint",
+    "case",
+    "letter",
+    "created_at",
+)
+
+
+@admin.register(Notice)
+class NoticeAdmin(ScaledModelAdmin):
+    list_display = [
+        "created_at",
+        "kind",
+        "channel",
+        "recipient_kind",
+        "recipient",
+        "language",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "possible_duplicate",
+        "case",
+    ]
+    list_filter = ["status", "channel", "recipient_kind", "kind", "possible_duplicate", "language"]
+    list_select_related = ["case"]
+    search_fields = ["=idempotency_key", "=case__reference", "=letter__our_reference", "=complaint__reference"]
+    actions = ["retry_dead"]
+    fields = NOTICE_FIELDS
+    readonly_fields = NOTICE_FIELDS
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # notices are written by the services that cause them
+
+    def has_delete_permission(self, request: HttpRequest, obj: Notice | None = None) -> bool:
+        return False  # the outbox is the record of what we told people
+
+    def has_change_permission(self, request: HttpRequest, obj: Notice | None = None) -> bool:
+        return False  # nothing on a notice is edited by hand; a dead one is retried with the action
+
+    def has_retry_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("notices.retry_notice")
+
+    @admin.display(description=_("recipient"))
+    def recipient(self, notice: Notice) -> str:
+        return _masked(notice)
+
+    @admin.display(description=_("message"))
+    def message(self, notice: Notice) -> str:
+        # A citizen's notice carries their name and case: the same rule as their other PII.
+        if notice.recipient_kind == Notice.RecipientKind.CITIZEN and not self._sees_pii:
+            return str(_("(hidden: needs the permission to view complainants' details)"))
+        return notice.body
+
+    def changeform_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self._sees_pii = request.user.has_perm("complaints.view_complainant_pii")
+        return super().changeform_view(request, *args, **kwargs)
+
+    @admin.action(description=_("Retry the selected dead notices"), permissions=["retry"])
+    def retry_dead(self, request: HttpRequest, queryset: QuerySet[Notice]) -> None:
+        retried = 0
+        for notice in queryset:
+            try:
+                services.notice_retry(notice=notice, actor=request.user)
+            except DOMAIN_ERRORS as error:
+                self.message_user(request, f"{notice.pk}: {error}", messages.ERROR)
+            else:
+                retried += 1
+        if retried:
+            self.message_user(request, _("%(n)d notice(s) queued again.") % {"n": retried}, messages.SUCCESS)

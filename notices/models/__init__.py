@@ -1,0 +1,30 @@
+"""The outbox (Notice) and the correspondence with platforms (Letter, Reply), by concern.
+
+Transition tables live on the models; the writes that use them live in notices.services.
+"""
+
+from .letters import (
+    Letter,
+    LetterCase,
+    LetterTemplate,
+    LetterType,
+    Reply,
+    ReplyAttachment,
+    ReplyCaseOutcome,
+    reply_upload_to,
+)
+from .outbox import Channel, InvalidTransition, Notice
+
+__all__ = [
+    "Channel",
+    "InvalidTransition",
+    "Letter",
+    "LetterCase",
+    "LetterTemplate",
+    "LetterType",
+    "Notice",
+    "Reply",
+    "ReplyAttachment",
+    "ReplyCaseOutcome",
+    "reply_upload_to",
+]

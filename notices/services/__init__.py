@@ -1,0 +1,52 @@
+"""Every write in the notices app, by concern: the outbox, notices to citizens and staff, letters, replies.
+
+The public names are re-exported here so callers keep writing ``from notices import services``.
+"""
+
+from .citizen import case_overdue_notify, case_status_notify, citizen_notify
+from .letters import (
+    LetterError,
+    letter_annex_csv,
+    letter_annex_download,
+    letter_approve,
+    letter_draft_for_cases,
+    letter_remind_overdue,
+    letter_send,
+)
+from .outbox import (
+    SendResult,
+    idempotency_nonce,
+    notice_backoff,
+    notice_message_id,
+    notice_publish,
+    notice_queue,
+    notice_retry,
+    notice_send,
+    notice_sweep,
+)
+from .replies import CaseOutcomeInput, reply_check, reply_record
+
+__all__ = [
+    "CaseOutcomeInput",
+    "LetterError",
+    "SendResult",
+    "case_overdue_notify",
+    "case_status_notify",
+    "citizen_notify",
+    "idempotency_nonce",
+    "letter_annex_csv",
+    "letter_annex_download",
+    "letter_approve",
+    "letter_draft_for_cases",
+    "letter_remind_overdue",
+    "letter_send",
+    "notice_backoff",
+    "notice_message_id",
+    "notice_publish",
+    "notice_queue",
+    "notice_retry",
+    "notice_send",
+    "notice_sweep",
+    "reply_check",
+    "reply_record",
+]

@@ -1,0 +1,293 @@
+"""The outbox: a Notice row is written in the caller's transaction and published to Celery only
+after the commit. Publishing is best effort; the beat sweeper (notice_sweep) re-publishes whatever
+was not sent. Sending claims the row with a conditional update, so any number of duplicate task
+messages send a notice at most once per claim.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import partial
+
+from celery import current_app
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser, User
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from kombu import Connection
+
+from complaints.models import Case, CaseEvent, Complaint, PlatformContact
+from complaints.services import case_event_add
+
+from .. import selectors
+from ..models import (
+    Channel,
+    Letter,
+    Notice,
+)
+from ..sms import SmsMessage, sms_backend
+
+logger = logging.getLogger(__name__)
+
+SWEEP_BATCH = 1000
+
+logger = logging.getLogger(__name__)
+
+
+def notice_message_id(*, idempotency_key: str) -> str:
+    """The same Message-ID on every attempt, so a retried send is recognisably the same message."""
+    digest = hashlib.sha256(idempotency_key.encode()).hexdigest()[:40]
+    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or "localhost"
+    return f"<{digest}@{domain}>"
+
+
+# After a failed publish, this process stops trying for a few seconds. A letter to a platform queues
+# hundreds of notices in one commit; with the broker unreachable (timing out rather than refusing),
+# each attempt would cost seconds and the officer's request would run for minutes. The rows stay
+# QUEUED either way, and the sweeper publishes them.
+PUBLISH_PAUSE_SECONDS = 5.0
+_publish_paused_until = 0.0
+
+
+def notice_publish(*, notice_id: int) -> None:
+    """Hand a notice to Celery after a commit. Never raises: a lost publish is the sweeper's to repair."""
+    global _publish_paused_until
+    if time.monotonic() < _publish_paused_until:
+        logger.info("notice %s not published (broker down a moment ago); the sweeper will publish it", notice_id)
+        return
+    if not _publish(notice_id):
+        _publish_paused_until = time.monotonic() + PUBLISH_PAUSE_SECONDS
+
+
+def _publish(notice_id: int) -> bool:
+    # Imported here because tasks.py imports this module.
+    from ..tasks import notice_send_task
+
+    try:
+        if current_app.conf.task_always_eager:
+            # The embedded default has no broker: the task runs here, now that the commit is done.
+            notice_send_task.delay(notice_id)
+            return True
+        # With Redis down, kombu's default connect and publish retries hold the caller (a citizen's
+        # request) for about six seconds. One quick connection attempt and no publish retry instead:
+        # fail at once and leave the row QUEUED for the sweeper.
+        connection: Connection
+        with current_app.pool.acquire(block=True, timeout=2) as connection:  # type: ignore[assignment]
+            connection.ensure_connection(max_retries=1, interval_start=0, interval_step=0, interval_max=0, timeout=1)
+            # celery-types lacks apply_async's documented ``connection`` argument.
+            notice_send_task.apply_async((notice_id,), connection=connection, retry=False)  # type: ignore[call-arg]
+    except Exception:  # any broker failure: the row stays QUEUED and notice_sweep publishes it later
+        logger.warning("notice %s not published; the sweeper will publish it", notice_id, exc_info=True)
+        return False
+    return True
+
+
+@transaction.atomic
+def notice_queue(
+    *,
+    channel: str,
+    recipient_kind: str,
+    address: str,
+    kind: str,
+    language: str,
+    subject: str,
+    body: str,
+    idempotency_key: str,
+    complaint: Complaint | None = None,
+    case: Case | None = None,
+    letter: Letter | None = None,
+    contact: PlatformContact | None = None,
+    user: User | None = None,
+) -> Notice:
+    """Write an outbox row in the caller's transaction; publish it once that transaction commits.
+
+    Queuing the same idempotency key twice returns the first row and publishes nothing more.
+    """
+    notice, created = Notice.objects.get_or_create(
+        idempotency_key=idempotency_key,
+        defaults={
+            "channel": channel,
+            "recipient_kind": recipient_kind,
+            "address": address,
+            "kind": kind,
+            "language": language,
+            "subject": subject[:255],
+            "body": body,
+            "complaint": complaint,
+            "case": case,
+            "letter": letter,
+            "contact": contact,
+            "user": user,
+        },
+    )
+    if not created:
+        return notice
+    if case is not None:
+        case_event_add(
+            case=case,
+            kind=CaseEvent.Kind.NOTICE,
+            complaint=complaint,
+            data={"notice": notice.pk, "kind": kind, "channel": channel, "recipient": recipient_kind},
+        )
+    transaction.on_commit(partial(notice_publish, notice_id=notice.pk))
+    return notice
+
+
+@dataclass(frozen=True)
+class SendResult:
+    status: str  # a Notice.Status, or "SKIPPED" (not ours to send) or "THROTTLED" (over the rate limit)
+    retry_in: float | None = None
+
+
+def _rate_allows(channel: str) -> bool:
+    """A one-second window per channel, counted in the shared cache so it holds across workers."""
+    limit = settings.NOTICE_RATE_LIMITS.get(channel)
+    if not limit:
+        return True
+    key = f"notices:rate:{channel}:{int(time.time())}"
+    try:
+        cache.add(key, 0, timeout=5)
+        count = cache.incr(key)
+    except Exception:  # the limit protects the provider, not correctness: fail open if the cache is down
+        logger.warning("rate limit counter unavailable for %s", channel, exc_info=True)
+        return True
+    return count <= limit
+
+
+def notice_backoff(*, attempts: int) -> timedelta:
+    seconds = settings.NOTICE_BACKOFF_BASE_SECONDS * 2 ** max(attempts - 1, 0)
+    return timedelta(seconds=min(seconds, settings.NOTICE_BACKOFF_MAX_SECONDS))
+
+
+def _deliver(notice: Notice) -> str:
+    """Send through the channel; returns the provider's message id or raises."""
+    message_id = notice_message_id(idempotency_key=notice.idempotency_key)
+    if notice.channel == Channel.SMS:
+        return sms_backend().send(SmsMessage(to=notice.address, body=notice.body, message_id=message_id.strip("<>")))
+    email = EmailMessage(
+        subject=notice.subject,
+        body=notice.body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[notice.address],
+        headers={"Message-ID": message_id},
+    )
+    if notice.letter is not None and notice.letter.annex_csv:
+        email.attach(f"{notice.letter.our_reference}-annex.csv", notice.letter.annex_csv, "text/csv")
+    email.send()
+    return message_id
+
+
+def notice_send(*, notice_id: int) -> SendResult:
+    """Send one notice if it is ours to send: claim, deliver, record. Failures are recorded on the row."""
+    channel = Notice.objects.filter(pk=notice_id).values_list("channel", flat=True).first()
+    if channel is None:
+        return SendResult("SKIPPED")
+    # In the embedded default (no Redis: tasks run in-process, to files) there is no provider to
+    # protect, and an eager task that retried on the limit would only spin.
+    if not settings.CELERY_TASK_ALWAYS_EAGER and not _rate_allows(channel):
+        return SendResult("THROTTLED", retry_in=1.0)
+    now = timezone.now()
+    # The claim: only one worker can move the row out of QUEUED/FAILED, however many copies of the
+    # task message the broker hands out (at-least-once delivery, sweeper re-publishes).
+    claimed = Notice.objects.filter(pk=notice_id, status__in=Notice.CLAIMABLE, next_attempt_at__lte=now).update(
+        status=Notice.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
+    )
+    if claimed != 1:
+        return SendResult("SKIPPED")
+    notice = Notice.objects.select_related("letter").get(pk=notice_id)
+    try:
+        provider_id = _deliver(notice)
+    except Exception as exc:  # SMTP, socket, gateway: every failure is recorded and retried alike
+        logger.warning("notice %s attempt %s failed: %s", notice_id, notice.attempts, exc)
+        return _notice_failed(notice=notice, error=f"{type(exc).__name__}: {exc}")
+    # Whatever happened to the row meanwhile (the sweeper may have reclaimed a slow send), it was sent.
+    Notice.objects.filter(pk=notice_id).exclude(status=Notice.Status.SENT).update(
+        status=Notice.Status.SENT, sent_at=timezone.now(), provider_message_id=provider_id[:255], last_error=""
+    )
+    return SendResult(Notice.Status.SENT)
+
+
+def _notice_failed(*, notice: Notice, error: str) -> SendResult:
+    now = timezone.now()
+    if notice.attempts >= settings.NOTICE_MAX_ATTEMPTS:
+        Notice.objects.filter(pk=notice.pk, status=Notice.Status.SENDING).update(
+            status=Notice.Status.DEAD, last_error=error[:2000]
+        )
+        return SendResult(Notice.Status.DEAD)
+    delay = notice_backoff(attempts=notice.attempts)
+    Notice.objects.filter(pk=notice.pk, status=Notice.Status.SENDING).update(
+        status=Notice.Status.FAILED, last_error=error[:2000], next_attempt_at=now + delay
+    )
+    return SendResult(Notice.Status.FAILED, retry_in=delay.total_seconds())
+
+
+def notice_sweep() -> dict[str, int]:
+    """The safety net, run by beat: reclaim rows whose worker died, re-publish rows nobody is sending."""
+    now = timezone.now()
+    cutoff = now - timedelta(seconds=settings.NOTICE_SENDING_TIMEOUT_SECONDS)
+    stuck = selectors.notices_stuck_sending(claimed_before=cutoff, limit=SWEEP_BATCH)
+    # A row stuck in SENDING was claimed by a worker that died (SIGKILL, OOM, lost host) or hung past
+    # every timeout. It may have died before or after the provider accepted the message; we cannot
+    # tell, so we send again (losing a notice is worse than repeating one) and flag the row so staff
+    # and the tests can see where a second copy may have gone out. The Message-ID stays the same.
+    reclaimed = Notice.objects.filter(pk__in=stuck, status=Notice.Status.SENDING, claimed_at__lt=cutoff)
+    dead = reclaimed.filter(attempts__gte=settings.NOTICE_MAX_ATTEMPTS).update(
+        status=Notice.Status.DEAD, possible_duplicate=True, last_error="worker lost while sending"
+    )
+    retried = reclaimed.update(
+        status=Notice.Status.FAILED,
+        possible_duplicate=True,
+        next_attempt_at=now,
+        last_error="worker lost while sending",
+    )
+    due_before = now - timedelta(seconds=settings.NOTICE_REPUBLISH_AFTER_SECONDS)
+    due = set(selectors.notices_due_for_publish(due_before=due_before, limit=SWEEP_BATCH))
+    due.update(pk for pk in stuck if pk not in due)
+    # Moving next_attempt_at to now keeps the next sweep from publishing the same rows again until
+    # NOTICE_REPUBLISH_AFTER_SECONDS have passed.
+    to_publish = Notice.objects.filter(pk__in=due, status__in=Notice.CLAIMABLE)
+    ids = sorted(to_publish.values_list("pk", flat=True))
+    to_publish.update(next_attempt_at=now)
+    published = 0
+    for pk in ids:
+        if not _publish(pk):
+            break  # the broker is failing: the rows stay as they are, and a later sweep publishes them
+        published += 1
+    return {"reclaimed": retried, "dead": dead, "published": published}
+
+
+@transaction.atomic
+def notice_retry(*, notice: Notice, actor: User | AnonymousUser) -> Notice:
+    """A supervisor's second chance for a DEAD notice: back to QUEUED with a fresh set of attempts."""
+    if not actor.has_perm("notices.retry_notice"):
+        raise PermissionDenied(_("Only a supervisor can retry a dead notice."))
+    notice = Notice.objects.select_for_update().get(pk=notice.pk)
+    notice.check_transition(Notice.Status.QUEUED)
+    notice.status = Notice.Status.QUEUED
+    notice.attempts = 0
+    notice.next_attempt_at = timezone.now()
+    notice.save(update_fields=["status", "attempts", "next_attempt_at"])
+    if notice.case_id is not None:
+        case_event_add(
+            case=notice.case,  # type: ignore[arg-type]
+            kind=CaseEvent.Kind.NOTICE,
+            actor=actor if isinstance(actor, User) else None,
+            data={"notice": notice.pk, "kind": notice.kind, "action": "retried"},
+        )
+    transaction.on_commit(partial(notice_publish, notice_id=notice.pk))
+    return notice
+
+
+def idempotency_nonce() -> str:
+    """For events with no natural identity (a rejection can be undone and repeated)."""
+    return uuid.uuid4().hex
