@@ -220,6 +220,11 @@ SALT_KEY = env.list("FIELD_ENCRYPTION_SALTS")
 # Keyed hash for exact lookups of CNIC and mobile without decrypting every row.
 PII_HASH_KEY = env.str("PII_HASH_KEY")
 
+# --- Demo data ---------------------------------------------------------------------------------
+# seed_demo and seed_bulk write known passwords and invented complainants. Only the local and test
+# settings turn this on; any other settings module (production, or a new one) refuses them.
+DEMO_DATA_ALLOWED = False
+
 # --- i18n --------------------------------------------------------------------------------------
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("ur", _("Urdu"))]

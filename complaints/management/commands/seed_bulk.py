@@ -34,7 +34,7 @@ from complaints.models import Case, CaseEvent, Complaint, Platform, Province, Ro
 from complaints.pii import pii_hash
 from complaints.sla import sla_due_at
 
-from .seed_demo import CITIES, DISTRICTS, NAMES, NARRATIVES, platforms_seed
+from .seed_demo import CITIES, DISTRICTS, NAMES, NARRATIVES, demo_data_refuse_unless_allowed, platforms_seed
 
 PLATFORM_NOTICES = ["", "Your account violated our rules.", "Your account was suspended for platform manipulation."]
 WORDS = ["kashmir", "voice", "news", "valley", "azadi", "lahore", "karachi", "pti", "desk", "today", "live", "urdu"]
@@ -55,6 +55,7 @@ class Command(BaseCommand):
     def handle(
         self, *args: Any, complaints: int, complaints_per_case: float, seed: int, caseworkers: int, **options: Any
     ) -> None:
+        demo_data_refuse_unless_allowed("seed_bulk")
         started = time.monotonic()
         rng = random.Random(seed)
         platforms = list(platforms_seed().values())
