@@ -5,6 +5,7 @@ single ``env`` object below. A malformed value (``DEBUG=ture``) raises instead o
 becoming False.
 """
 
+import ipaddress
 from datetime import timedelta
 from pathlib import Path
 
@@ -219,6 +220,16 @@ OTP_TOTP_ISSUER = REGULATOR_SHORT_NAME
 SALT_KEY = env.list("FIELD_ENCRYPTION_SALTS")
 # Keyed hash for exact lookups of CNIC and mobile without decrypting every row.
 PII_HASH_KEY = env.str("PII_HASH_KEY")
+
+# --- Health check (/healthz) -------------------------------------------------------------------
+# Addresses or networks (CIDR) whose direct requests see which dependency failed; a request relayed
+# by a proxy (X-Forwarded-For) never counts as internal. HEALTHZ_TOKEN, if set, is a bearer token
+# that shows the details from anywhere. Everyone else gets "ok" or "unavailable".
+# A malformed entry stops the start-up here rather than failing every health check.
+HEALTHZ_INTERNAL_IPS = [
+    str(ipaddress.ip_network(net)) for net in env.list("HEALTHZ_INTERNAL_IPS", default=["127.0.0.1", "::1"])
+]
+HEALTHZ_TOKEN = env.str("HEALTHZ_TOKEN", default="")
 
 # --- Demo data ---------------------------------------------------------------------------------
 # seed_demo and seed_bulk write known passwords and invented complainants. Only the local and test
