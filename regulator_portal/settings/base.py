@@ -203,7 +203,11 @@ AUTHENTICATION_BACKENDS = [
 LOGIN_URL = "admin:login"
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# A username is locked after AXES_FAILURE_LIMIT failures from one address, and also from any mix of
+# addresses, so a guesser cannot rotate addresses (a botnet, a VPN) to keep trying one staff account.
+# The price: anyone who knows a staff username can lock it for the cool-off; an operator unlocks it
+# with `manage.py axes_reset_username USERNAME` (docs/security/at-rest-and-deployment.md).
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
 
