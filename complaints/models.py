@@ -17,6 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from encrypted_fields.fields import EncryptedCharField
 
+from . import fields as pii_fields
+
 
 class InvalidTransition(Exception):
     """A status change that the model's transition table does not allow."""
@@ -321,13 +323,14 @@ class Complaint(models.Model):
     duplicate_of = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="complaints", verbose_name=_("case"))
 
-    # The complainant. CNIC and mobile are encrypted at rest; the *_hash columns allow exact lookups.
-    full_name = models.CharField(_("full name"), max_length=200)
+    # The complainant. Everything that identifies them is encrypted at rest (nothing here is searched
+    # or sorted on); the *_hash columns allow exact lookups of CNIC and mobile.
+    full_name = pii_fields.EncryptedCharField(_("full name"), max_length=200)
     cnic = EncryptedCharField(_("CNIC"), max_length=13)
     cnic_hash = models.CharField(max_length=64, db_index=True, editable=False)
     mobile = EncryptedCharField(_("mobile"), max_length=16)
     mobile_hash = models.CharField(max_length=64, db_index=True, editable=False)
-    email = models.EmailField(_("email"), blank=True)
+    email = pii_fields.EncryptedEmailField(_("email"), blank=True)
     province = models.CharField(_("province or territory"), max_length=5, choices=Province.choices)
     city = models.CharField(_("city"), max_length=100)
     preferred_language = models.CharField(
@@ -347,11 +350,11 @@ class Complaint(models.Model):
     )
     action_type = models.CharField(_("what the platform did"), max_length=30, choices=ActionType.choices)
     action_date = models.DateField(_("date of the action"))
-    platform_notice_text = models.TextField(_("reason the platform gave"), blank=True)
+    platform_notice_text = pii_fields.EncryptedTextField(_("reason the platform gave"), blank=True)
     appealed_to_platform = models.BooleanField(_("appealed to the platform"), default=False)
     platform_appeal_ref = models.CharField(_("platform appeal reference"), max_length=100, blank=True)
     category = models.CharField(_("what the content was about"), max_length=30, choices=Category.choices)
-    narrative = models.TextField(_("what happened"))
+    narrative = pii_fields.EncryptedTextField(_("what happened"))
     consent_share_with_platform = models.BooleanField(_("consents to sharing details with the platform"), default=False)
 
     class Meta:
@@ -402,7 +405,8 @@ def evidence_upload_to(instance: Evidence, filename: str) -> str:
 class Evidence(models.Model):
     complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="evidence")
     file = models.FileField(upload_to=evidence_upload_to, storage=private_storage, max_length=200)
-    original_name = models.CharField(max_length=255)
+    # The citizen's file name can carry their name or more (e.g. "cnic-farah-qureshi.jpg").
+    original_name = pii_fields.EncryptedCharField(max_length=255)
     content_type = models.CharField(max_length=50)
     size = models.PositiveIntegerField()
     sha256 = models.CharField(_("SHA-256 as received"), max_length=64)

@@ -5,10 +5,12 @@ single ``env`` object below. A malformed value (``DEBUG=ture``) raises instead o
 becoming False.
 """
 
+import ipaddress
 from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -49,6 +51,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "axes",
+    "csp",
     "complaints",
     "notices",
     "reports",
@@ -56,6 +59,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -202,7 +206,11 @@ AUTHENTICATION_BACKENDS = [
 LOGIN_URL = "admin:login"
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# A username is locked after AXES_FAILURE_LIMIT failures from one address, and also from any mix of
+# addresses, so a guesser cannot rotate addresses (a botnet, a VPN) to keep trying one staff account.
+# The price: anyone who knows a staff username can lock it for the cool-off; an operator unlocks it
+# with `manage.py axes_reset_username USERNAME` (docs/security/at-rest-and-deployment.md).
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
 
@@ -219,6 +227,39 @@ OTP_TOTP_ISSUER = REGULATOR_SHORT_NAME
 SALT_KEY = env.list("FIELD_ENCRYPTION_SALTS")
 # Keyed hash for exact lookups of CNIC and mobile without decrypting every row.
 PII_HASH_KEY = env.str("PII_HASH_KEY")
+
+# --- Content-Security-Policy (django-csp) ------------------------------------------------------
+# Everything comes from our own origin (no CDN); an inline <script> or <style> runs only with the
+# per-request nonce ({{ request.csp_nonce }}), so injected markup cannot run or restyle a page. No
+# page may be framed (clickjacking), forms post only to us, and <base> cannot redirect relative URLs.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        # data: for the empty favicon in base.html; an image cannot run anything.
+        "img-src": [SELF, "data:"],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+    },
+}
+
+# --- Health check (/healthz) -------------------------------------------------------------------
+# Addresses or networks (CIDR) whose direct requests see which dependency failed; a request relayed
+# by a proxy (X-Forwarded-For) never counts as internal. HEALTHZ_TOKEN, if set, is a bearer token
+# that shows the details from anywhere. Everyone else gets "ok" or "unavailable".
+# A malformed entry stops the start-up here rather than failing every health check.
+HEALTHZ_INTERNAL_IPS = [
+    str(ipaddress.ip_network(net)) for net in env.list("HEALTHZ_INTERNAL_IPS", default=["127.0.0.1", "::1"])
+]
+HEALTHZ_TOKEN = env.str("HEALTHZ_TOKEN", default="")
+
+# --- Demo data ---------------------------------------------------------------------------------
+# seed_demo and seed_bulk write known passwords and invented complainants. Only the local and test
+# settings turn this on; any other settings module (production, or a new one) refuses them.
+DEMO_DATA_ALLOWED = False
 
 # --- i18n --------------------------------------------------------------------------------------
 LANGUAGE_CODE = "en"

@@ -13,5 +13,7 @@ os.environ.setdefault("PII_HASH_KEY", "local-only-pii-hash-key")
 from .base import *  # noqa: E402,F403
 from .base import VAR_DIR  # noqa: E402
 
+DEMO_DATA_ALLOWED = True
+
 for sub in ("mail", "private", "sms"):
     (VAR_DIR / sub).mkdir(parents=True, exist_ok=True)

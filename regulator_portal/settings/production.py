@@ -4,6 +4,8 @@ from .base import *  # noqa: F403
 from .base import env, env_bool
 
 DEBUG = False
+# Not read from the environment: no variable can bring demo staff and their known passwords here.
+DEMO_DATA_ALLOWED = False
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 DATABASES = {"default": env.db("DATABASE_URL")}

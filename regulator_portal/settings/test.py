@@ -13,6 +13,7 @@ from .base import *  # noqa: E402,F403
 from .base import VAR_DIR, env  # noqa: E402
 
 DEBUG = False
+DEMO_DATA_ALLOWED = True
 DATABASES = {"default": env.db("TEST_DATABASE_URL", default="postgres://root@127.0.0.1:5432/regulator_portal")}
 REDIS_URL = env.str("TEST_REDIS_URL", default="redis://127.0.0.1:6379/14")
 CACHES = {

@@ -1,7 +1,8 @@
-"""Key rotation for the encrypted CNIC and mobile columns: prepend a salt, re-encrypt, drop the old one."""
+"""Key rotation for every encrypted column: prepend a salt, re-encrypt, drop the old one."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -12,6 +13,7 @@ from django.test import override_settings
 
 from complaints.management.commands.pii_reencrypt import encrypted_fields_by_model
 from complaints.models import Complaint
+from complaints.services import EvidenceUpload
 from tests.factories import complaint_create
 
 pytestmark = pytest.mark.django_db
@@ -79,3 +81,50 @@ def test_moving_the_secret_key_to_the_fallbacks_works_the_same_way():
         call_command("pii_reencrypt")
     with keys(SECRET_KEY="new-secret-key-" + "y" * 40, SECRET_KEY_FALLBACKS=[]):
         assert Complaint.objects.get(pk=complaint.pk).cnic == "3520212345672"
+
+
+def raw_columns(table: str, columns: list[str], pk: int, key: str = "id") -> dict[str, str]:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(columns)} FROM {table} WHERE {key} = %s", [pk])  # noqa: S608
+        return dict(zip(columns, cursor.fetchone(), strict=True))
+
+
+COMPLAINT_PII = ["full_name", "cnic", "mobile", "email", "narrative", "platform_notice_text"]
+
+
+def test_every_encrypted_field_of_every_model_is_found_for_rotation():
+    found = {model._meta.label: {f.name for f in fields} for model, fields in encrypted_fields_by_model()}
+    assert found["complaints.Complaint"] == set(COMPLAINT_PII)
+    assert found["complaints.Evidence"] == {"original_name"}
+
+
+def test_rotation_reencrypts_every_encrypted_column_of_a_complaint_and_its_evidence():
+    with keys(SALT_KEY=["old-salt"]):
+        complaint = complaint_create(
+            full_name="Farah Qureshi",
+            email="farah@example.pk",
+            narrative="Suspended after my Kashmir Solidarity Day post.",
+            platform_notice_text="You broke our rules.",
+            evidence=[EvidenceUpload(b"png", "farah-qureshi.png", "image/png", "0" * 64, 3)],
+        )
+        before = raw_columns("complaints_complaint", COMPLAINT_PII, complaint.pk)
+        evidence_before = raw_columns("complaints_evidence", ["original_name"], complaint.pk, key="complaint_id")
+
+    with keys(SALT_KEY=["new-salt", "old-salt"]):
+        call_command("pii_reencrypt", stdout=io.StringIO())
+        after = raw_columns("complaints_complaint", COMPLAINT_PII, complaint.pk)
+        evidence_after = raw_columns("complaints_evidence", ["original_name"], complaint.pk, key="complaint_id")
+    assert all(after[name] != before[name] for name in COMPLAINT_PII)
+    assert evidence_after != evidence_before
+
+    with keys(SALT_KEY=["new-salt"]):
+        call_command("pii_reencrypt", "--check", stdout=io.StringIO())
+        reloaded = Complaint.objects.get(pk=complaint.pk)
+        assert (reloaded.full_name, reloaded.email, reloaded.narrative, reloaded.platform_notice_text) == (
+            "Farah Qureshi",
+            "farah@example.pk",
+            "Suspended after my Kashmir Solidarity Day post.",
+            "You broke our rules.",
+        )
+        assert (reloaded.cnic, reloaded.mobile) == (complaint.cnic, complaint.mobile)
+        assert reloaded.evidence.get().original_name == "farah-qureshi.png"

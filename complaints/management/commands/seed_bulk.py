@@ -5,9 +5,10 @@ they go in as large executemany batches. The services are bypassed on purpose, f
 rows are shaped here as the services would shape them: a case per account, an event per complaint,
 due dates, closed cases with outcomes.
 
-Encrypting a million CNICs with Fernet would take longer than everything else together, so a small
-pool of complainants is encrypted once and reused: each ciphertext is still valid and decrypts, and
-their keyed hashes make CNIC and mobile searches hit real rows.
+Encrypting a million complainants with Fernet would take longer than everything else together, so a
+small pool of complainants (name, CNIC, mobile, email) and of narratives is encrypted once and
+reused: each ciphertext is still valid and decrypts, and the keyed hashes make CNIC and mobile
+searches hit real rows. No complainant's detail is ever written in clear, even in a benchmark.
 
 References use their own labels (PTA-CB-..., PTA-B-...) built from the row ids, so they never
 collide with the reference counters that live complaints draw from, and a second run appends.
@@ -33,8 +34,9 @@ from complaints.models import Case, CaseEvent, Complaint, Platform, Province, Ro
 from complaints.pii import pii_hash
 from complaints.sla import sla_due_at
 
-from .seed_demo import CITIES, DISTRICTS, NAMES, NARRATIVES, platforms_seed
+from .seed_demo import CITIES, DISTRICTS, NAMES, NARRATIVES, demo_data_refuse_unless_allowed, platforms_seed
 
+PLATFORM_NOTICES = ["", "Your account violated our rules.", "Your account was suspended for platform manipulation."]
 WORDS = ["kashmir", "voice", "news", "valley", "azadi", "lahore", "karachi", "pti", "desk", "today", "live", "urdu"]
 BATCH = 20_000
 
@@ -53,6 +55,7 @@ class Command(BaseCommand):
     def handle(
         self, *args: Any, complaints: int, complaints_per_case: float, seed: int, caseworkers: int, **options: Any
     ) -> None:
+        demo_data_refuse_unless_allowed("seed_bulk")
         started = time.monotonic()
         rng = random.Random(seed)
         platforms = list(platforms_seed().values())
@@ -139,21 +142,19 @@ class Command(BaseCommand):
         return _Case(pk=pk, platform_id=platform.pk, handle=handle, opened=opened, row=row)
 
     def _complainants(self, rng: random.Random) -> list[tuple[str, str, str, str, str, str]]:
-        """(name, cnic ciphertext, cnic hash, mobile ciphertext, mobile hash, email) for a pool of people."""
-        cnic_field = cast(models.Field, Complaint._meta.get_field("cnic"))
-        mobile_field = cast(models.Field, Complaint._meta.get_field("mobile"))
+        """(name, cnic, cnic hash, mobile, mobile hash, email), encrypted, for a pool of people."""
         people = []
         for i in range(2000):
             cnic = f"{rng.choice(DISTRICTS)}{rng.randrange(10**7):07d}{rng.randrange(10)}"
             mobile = f"+923{rng.randrange(10**9):09d}"
             people.append(
                 (
-                    rng.choice(NAMES),
-                    cnic_field.get_prep_value(cnic),
+                    _encrypted("full_name", rng.choice(NAMES)),
+                    _encrypted("cnic", cnic),
                     pii_hash(cnic),
-                    mobile_field.get_prep_value(mobile),
+                    _encrypted("mobile", mobile),
                     pii_hash(mobile),
-                    f"citizen{i}@example.pk" if i % 3 else "",
+                    _encrypted("email", f"citizen{i}@example.pk" if i % 3 else ""),
                 )
             )
         return people
@@ -162,6 +163,8 @@ class Command(BaseCommand):
         self, rng: random.Random, n: int, base: int, cases: list[_Case], people: Sequence[tuple[str, ...]]
     ) -> Iterator[dict[str, Any]]:
         provinces = Province.values
+        narratives = [_encrypted("narrative", text) for text in NARRATIVES]
+        notices = [_encrypted("platform_notice_text", text) for text in PLATFORM_NOTICES]
         for i in range(n):
             # Every case gets its first complaint; the rest pile onto random cases.
             case = cases[i] if i < len(cases) else rng.choice(cases)
@@ -194,7 +197,8 @@ class Command(BaseCommand):
                 "action_date": (received - timedelta(days=rng.randrange(1, 30))).date(),
                 "appealed_to_platform": rng.random() < 0.5,
                 "category": rng.choice(Complaint.Category.values),
-                "narrative": rng.choice(NARRATIVES),
+                "platform_notice_text": rng.choice(notices),
+                "narrative": rng.choice(narratives),
                 "consent_share_with_platform": rng.random() < 0.8,
             }
 
@@ -268,6 +272,11 @@ class _Case:
 
     def __init__(self, *, pk: int, platform_id: int, handle: str, opened: datetime, row: dict[str, Any]) -> None:
         self.pk, self.platform_id, self.handle, self.opened, self.row = pk, platform_id, handle, opened, row
+
+
+def _encrypted(name: str, value: str) -> str:
+    """The value as the complaint's encrypted field stores it."""
+    return cast(models.Field, Complaint._meta.get_field(name)).get_prep_value(value)
 
 
 def _default(field: models.Field) -> Any:

@@ -11,8 +11,9 @@ import random
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import Group, User
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 from django_otp.oath import totp
@@ -107,6 +108,15 @@ NARRATIVES = [
 ]
 
 
+def demo_data_refuse_unless_allowed(command: str) -> None:
+    """Demo staff have printed passwords and demo complainants are invented: never in production."""
+    if not settings.DEMO_DATA_ALLOWED:
+        raise CommandError(
+            f"{command} writes demo staff with known passwords and invented complaints, and these settings "
+            "do not allow demo data (DEMO_DATA_ALLOWED is off, as in production). Nothing was written."
+        )
+
+
 def platforms_seed() -> dict[str, Platform]:
     platforms = {}
     for slug, name, hosts, hours, (contact, role, email) in PLATFORMS:
@@ -124,6 +134,7 @@ class Command(BaseCommand):
     help = "Load demo platforms, staff (one per role, with TOTP devices) and a few dozen complaints."
 
     def handle(self, *args: Any, **options: Any) -> None:
+        demo_data_refuse_unless_allowed("seed_demo")
         with transaction.atomic():
             platforms = platforms_seed()
             staff = self._staff(platforms)
