@@ -19,9 +19,9 @@ from tests.notices.conftest import private_redis, staff_client, use_broker, wait
 @pytest.fixture(autouse=True)
 def _export_permissions(request: pytest.FixtureRequest) -> None:
     """The reports migration's grants, written again after a transactional test's flush (see tests/conftest.py)."""
-    if not ({"db", "transactional_db", "live_server"} & set(request.fixturenames)) and not request.node.get_closest_marker(
-        "django_db"
-    ):
+    if not (
+        {"db", "transactional_db", "live_server"} & set(request.fixturenames)
+    ) and not request.node.get_closest_marker("django_db"):
         return
     request.getfixturevalue("_roles_and_letter_templates")
     originals = {config.label: config.models_module for config in django_apps.get_app_configs()}
@@ -49,4 +49,10 @@ def xlsx_sheets(data: bytes) -> dict[str, list[list[Any]]]:
 
 def xlsx_formula_cells(data: bytes) -> list[str]:
     workbook = load_workbook(io.BytesIO(data))
-    return [cell.coordinate for sheet in workbook.worksheets for row in sheet.iter_rows() for cell in row if cell.data_type == "f"]
+    return [
+        cell.coordinate
+        for sheet in workbook.worksheets
+        for row in sheet.iter_rows()
+        for cell in row
+        if cell.data_type == "f"
+    ]
