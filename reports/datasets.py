@@ -116,13 +116,13 @@ COMPLAINTS = DatasetSpec(
     name=Dataset.COMPLAINTS,
     model=Complaint,
     annotations={
-        "date_received": _local_date("received_at"),
-        "date_sent": _local_date("case__sent_to_platform_at"),
-        "date_responded": _local_date("case__platform_responded_at"),
+        "day_received": _local_date("received_at"),
+        "day_sent": _local_date("case__sent_to_platform_at"),
+        "day_responded": _local_date("case__platform_responded_at"),
     },
     columns=[
         Column("Reference", "The complaint's reference, as the citizen received it.", "reference"),
-        Column("Date received", f"When the complaint reached the regulator: {PAKISTAN_DAY}.", "date_received", DATE),
+        Column("Date received", f"When the complaint reached the regulator: {PAKISTAN_DAY}.", "day_received", DATE),
         Column("Platform", "The platform that acted against the account or content.", "platform_id", LABEL, _platforms),
         Column(
             "Action type",
@@ -170,13 +170,13 @@ COMPLAINTS = DatasetSpec(
         Column(
             "Date sent to platform",
             f"When the regulator's letter about the case went to the platform: {PAKISTAN_DAY}; empty if not yet.",
-            "date_sent",
+            "day_sent",
             DATE,
         ),
         Column(
             "Platform response",
             f"When the platform answered about the case: {PAKISTAN_DAY}; empty while no answer is recorded.",
-            "date_responded",
+            "day_responded",
             DATE,
         ),
         Column(
@@ -206,26 +206,26 @@ CASES = DatasetSpec(
     name=Dataset.CASES,
     model=Case,
     annotations={
-        "date_opened": _local_date("opened_at"),
-        "date_sent": _local_date("sent_to_platform_at"),
-        "date_due": _local_date("response_due_at"),
-        "date_responded": _local_date("platform_responded_at"),
-        "date_closed": _local_date("closed_at"),
+        "day_opened": _local_date("opened_at"),
+        "day_sent": _local_date("sent_to_platform_at"),
+        "day_due": _local_date("response_due_at"),
+        "day_responded": _local_date("platform_responded_at"),
+        "day_closed": _local_date("closed_at"),
     },
     columns=[
         Column("Reference", "The case's reference.", "reference"),
         Column(
-            "Date opened", f"When the first complaint about the account arrived: {PAKISTAN_DAY}.", "date_opened", DATE
+            "Date opened", f"When the first complaint about the account arrived: {PAKISTAN_DAY}.", "day_opened", DATE
         ),
         Column("Platform", "The platform the account is on.", "platform_id", LABEL, _platforms),
         Column("Status", "Where the case stands.", "status", LABEL, _choices(Case.Status.choices)),
         Column("Priority", "Routine or emergency.", "priority", LABEL, _choices(Case.Priority.choices)),
-        Column("Date sent to platform", f"When the case was last referred: {PAKISTAN_DAY}.", "date_sent", DATE),
-        Column("Platform response due", f"The platform's deadline: {PAKISTAN_DAY}.", "date_due", DATE),
-        Column("Platform response", f"When the platform answered: {PAKISTAN_DAY}.", "date_responded", DATE),
+        Column("Date sent to platform", f"When the case was last referred: {PAKISTAN_DAY}.", "day_sent", DATE),
+        Column("Platform response due", f"The platform's deadline: {PAKISTAN_DAY}.", "day_due", DATE),
+        Column("Platform response", f"When the platform answered: {PAKISTAN_DAY}.", "day_responded", DATE),
         Column("Timely response?", "Yes if within the deadline, No if late.", "timely_response", LABEL, _yes_no),
         Column("Outcome", "How the case ended.", "outcome", LABEL, _choices(Case.Outcome.choices)),
-        Column("Date closed", f"When the case was closed: {PAKISTAN_DAY}.", "date_closed", DATE),
+        Column("Date closed", f"When the case was closed: {PAKISTAN_DAY}.", "day_closed", DATE),
         Column("Account handle", "The account the case is about. PII.", "account_handle", pii=True),
     ],
 )
@@ -234,9 +234,9 @@ LETTERS = DatasetSpec(
     name=Dataset.LETTERS,
     model=Letter,
     annotations={
-        "date_created": _local_date("created_at"),
-        "date_sent": _local_date("date_sent"),
-        "date_due": _local_date("response_due_at"),
+        "day_created": _local_date("created_at"),
+        "day_sent": _local_date("date_sent"),
+        "day_due": _local_date("response_due_at"),
         "case_count": lambda: Count("letter_cases"),
     },
     columns=[
@@ -251,9 +251,9 @@ LETTERS = DatasetSpec(
         Column("Platform", "The platform the letter is addressed to.", "platform_id", LABEL, _platforms),
         Column("Status", "Draft, approved, sent or replied.", "status", LABEL, _choices(Letter.Status.choices)),
         Column("Channel", "Email, the platform's portal, or post.", "channel", LABEL, _choices(Letter.Channel.choices)),
-        Column("Date created", f"{PAKISTAN_DAY}.", "date_created", DATE),
-        Column("Date sent", f"{PAKISTAN_DAY}; empty if not sent.", "date_sent", DATE),
-        Column("Response due", f"The platform's deadline: {PAKISTAN_DAY}.", "date_due", DATE),
+        Column("Date created", f"{PAKISTAN_DAY}.", "day_created", DATE),
+        Column("Date sent", f"{PAKISTAN_DAY}; empty if not sent.", "day_sent", DATE),
+        Column("Response due", f"The platform's deadline: {PAKISTAN_DAY}.", "day_due", DATE),
         Column("Platform ticket reference", "The platform's own reference, if it gave one.", "platform_ticket_ref"),
         Column("Cases", "How many cases the letter lists.", "case_count", NUMBER),
     ],
