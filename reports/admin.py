@@ -25,6 +25,7 @@ from django.http import (
     JsonResponse,
     StreamingHttpResponse,
 )
+from django.http.response import HttpResponseBase
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext_lazy as _
@@ -35,10 +36,12 @@ from .datasets import DATASETS, MODEL_DATASETS
 from .models import ExportJob, ExportLog, Format
 from .selectors import export_job_for_user, export_with_pii, filters_for_log, user_may_export
 
-ExportAction = Callable[[admin.ModelAdmin, HttpRequest, QuerySet[Any]], HttpResponse | None]
+ExportAction = Callable[[admin.ModelAdmin, HttpRequest, QuerySet[Any]], HttpResponseBase | None]
 
 
-def _export(model_admin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Any], *, fmt: str, every: bool):
+def _export(
+    model_admin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Any], *, fmt: str, every: bool
+) -> HttpResponseBase | None:
     """Export the ticked rows, or (``every``) all the rows that match the changelist's filters and search.
 
     The changelist's form posts to its own URL, so request.GET holds its filters; ``queryset`` is
@@ -88,7 +91,7 @@ def _action(fmt: str, *, every: bool) -> ExportAction:
     else:
         description = _("Export selected (%(format)s)") % {"format": label}
 
-    def action(model_admin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Any]) -> HttpResponse | None:
+    def action(model_admin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Any]) -> HttpResponseBase | None:
         return _export(model_admin, request, queryset, fmt=fmt, every=every)
 
     action.__name__ = f"reports_export_{'all' if every else 'selected'}_{fmt}"
@@ -132,7 +135,7 @@ class ExportLogAdmin(ReadOnlyAdmin):
     list_filter = ["dataset", "format", "via", "with_pii", "at"]
     list_select_related = ["user"]
     fields = ["at", "user", "dataset", "format", "via", "filters", "row_count", "with_pii"]
-    readonly_fields = fields
+    readonly_fields = ["at", "user", "dataset", "format", "via", "filters", "row_count", "with_pii"]
     show_full_result_count = False
 
 
@@ -175,7 +178,7 @@ class ExportJobAdmin(ReadOnlyAdmin):
     def status_view(self, request: HttpRequest, job_id: int) -> JsonResponse:
         return JsonResponse(_job_status(self._job(request, job_id)))
 
-    def download_view(self, request: HttpRequest, job_id: int) -> HttpResponse:
+    def download_view(self, request: HttpRequest, job_id: int) -> FileResponse:
         job = self._job(request, job_id)
         if job.status != ExportJob.Status.DONE or not job.file:
             raise Http404

@@ -18,13 +18,13 @@ PII_PERMISSION = "complaints.view_complainant_pii"
 EXPORT_PERMISSION = "reports.export_data"
 
 # The field a dataset's period and platform filters apply to, and the order it is written in.
-PERIOD_FIELD = {
+PERIOD_FIELD: dict[str, str] = {
     Dataset.COMPLAINTS: "received_at",
     Dataset.CASES: "opened_at",
     Dataset.LETTERS: "created_at",
     Dataset.PII_ACCESS: "at",
 }
-PLATFORM_FIELD = {
+PLATFORM_FIELD: dict[str, str] = {
     Dataset.COMPLAINTS: "platform__slug",
     Dataset.CASES: "platform__slug",
     Dataset.LETTERS: "platform__slug",
