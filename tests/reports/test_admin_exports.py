@@ -6,7 +6,9 @@ import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.urls import reverse
 
-from complaints.models import Complaint, PiiAccessLog
+from complaints.models import Case, Complaint, PiiAccessLog
+from complaints.services import case_transition
+from notices.services import letter_draft_for_cases
 from reports.datasets import COMPLAINTS
 from reports.models import ExportJob, ExportLog
 from tests.factories import complaint_create
@@ -167,3 +169,26 @@ def test_the_data_dictionary_of_a_csv_export_defines_every_column_the_user_gets(
     assert rows[0] == ["Column", "Definition", "PII"]
     assert [row[0] for row in rows[1:]] == PUBLIC_HEADERS
     assert staff_client(omar).get(reverse("admin:reports_exportjob_dictionary", args=["nope"])).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("changelist", "headers"),
+    [
+        ("admin:complaints_case_changelist", ["Reference", "Date opened", "Platform", "Status"]),
+        ("admin:notices_letter_changelist", ["Reference", "Letter type", "Platform", "Status"]),
+    ],
+)
+def test_analyst_exports_everything_matching_on_the_case_and_letter_changelists(
+    omar, sana, zara, staff_client, x_platform, changelist, headers
+):
+    complaint = complaint_create()
+    case_transition(case=complaint.case, to=Case.Status.IN_REVIEW, actor=sana)
+    letter_draft_for_cases(cases=Case.objects.all(), actor=zara)
+    client = staff_client(omar)
+    assert b"reports_export_all_xlsx" in client.get(reverse(changelist)).content
+
+    rows = xlsx_sheets(
+        body_of(client.post(reverse(changelist), {"action": "reports_export_all_xlsx", ACTION_CHECKBOX_NAME: ["1"]}))
+    )["Data"]
+    assert list(rows[0][:4]) == headers and len(rows) == 2
+    assert "Account handle" not in rows[0]
