@@ -99,6 +99,27 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'portal.sqlite3'}"),
 }
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+
+
+def reports_database(default: dict) -> dict:
+    """The database that reports read from: a replica when DATABASE_REPLICA_URL is set, else ``default``.
+
+    Without a replica the alias is the very same settings dict, which regulator_portal.routers reads
+    as "use the default connection": a second connection to the same database would not see what
+    the current transaction wrote.
+    """
+    replica_url = env.str("DATABASE_REPLICA_URL", default="")
+    if not replica_url:
+        return default
+    replica = env.db_url_config(replica_url)
+    replica.setdefault("CONN_MAX_AGE", default.get("CONN_MAX_AGE", 0))
+    # Tests never create a second database for it: the replica stands for default.
+    replica["TEST"] = {"MIRROR": "default"}
+    return replica
+
+
+DATABASES["reports"] = reports_database(DATABASES["default"])
+DATABASE_ROUTERS = ["regulator_portal.routers.ReportsRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -137,6 +158,7 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "notices.tasks.*": {"queue": "notices"},
     "complaints.tasks.*": {"queue": "long"},
+    "reports.tasks.*": {"queue": "long"},
 }
 CELERY_TASK_QUEUES_ALL = ["default", "notices", "long"]
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
@@ -148,6 +170,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "complaints.tasks.cases_escalate_overdue_task",
         "schedule": 60.0 * env.int("CASE_ESCALATION_INTERVAL_MINUTES", default=15),
     },
+    # Reports: delete export files past their expiry (docs/reports.md).
+    "reports-exports-expire": {"task": "reports.tasks.exports_expire_task", "schedule": 60.0 * 15},
 }
 CELERY_TIMEZONE = "Asia/Karachi"
 
@@ -326,6 +350,16 @@ PUBLIC_HOLIDAYS = env.list(
 # New cases go to a caseworker in the platform's team (StaffProfile.platforms) before generalists.
 CASE_ASSIGN_BY_PLATFORM_TEAM = env_bool("CASE_ASSIGN_BY_PLATFORM_TEAM", True)
 PLATFORM_RESPONSE_HOURS_DEFAULT = env.int("PLATFORM_RESPONSE_HOURS_DEFAULT", default=72)
+
+# --- Exports (docs/reports.md) -------------------------------------------------------------------
+# Up to this many rows an export streams straight to the browser; above it, it runs as a job on the
+# `long` queue and the file waits in the private storage until it expires.
+EXPORT_STREAM_MAX_ROWS = env.int("EXPORT_STREAM_MAX_ROWS", default=10_000)
+EXPORT_EXPIRY_HOURS = env.int("EXPORT_EXPIRY_HOURS", default=24)
+# Rows fetched per round trip from the server-side cursor, and how often a job records its progress.
+EXPORT_CHUNK_ROWS = env.int("EXPORT_CHUNK_ROWS", default=5_000)
+# Who a scheduled export (manage.py report_export) is logged as: an inactive account that cannot sign in.
+EXPORT_SYSTEM_USERNAME = env.str("EXPORT_SYSTEM_USERNAME", default="system")
 
 LOGGING = {
     "version": 1,
