@@ -7,6 +7,7 @@ becoming False.
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import environ
 from django.utils.translation import gettext_lazy as _
@@ -211,6 +212,8 @@ SESSION_SAVE_EVERY_REQUEST = True  # the age above then measures idleness, not t
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
+# A translated 403 page that tells the citizen to reload, instead of Django's technical one.
+CSRF_FAILURE_VIEW = "regulator_portal.errors.csrf_failure"
 OTP_TOTP_ISSUER = REGULATOR_SHORT_NAME
 
 # --- PII ---------------------------------------------------------------------------------------
@@ -260,8 +263,23 @@ EVIDENCE_MAX_REQUEST_PIXELS = env.int("EVIDENCE_MAX_REQUEST_PIXELS", default=60_
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
+
 # --- Abuse limits (django-ratelimit, counted in the cache) --------------------------------------
-RATELIMIT_USE_CACHE = "default"
+# Redis that fails open to a per-process counter (regulator_portal/ratelimit.py), with short timeouts
+# so that a Redis that hangs cannot hold the public pages. test.py and production.py call it again.
+def ratelimit_cache(redis_url: str) -> dict[str, Any]:
+    if not redis_url:
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ratelimit"}
+    return {
+        "BACKEND": "regulator_portal.ratelimit.FailOpenRedisCache",
+        "LOCATION": redis_url,
+        "KEY_PREFIX": "ratelimit",
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+    }
+
+
+CACHES["ratelimit"] = ratelimit_cache(REDIS_URL)
+RATELIMIT_USE_CACHE = "ratelimit"
 RATELIMIT_VIEW = "complaints.views.rate_limited"
 COMPLAINT_RATE_PER_IP = env.str("COMPLAINT_RATE_PER_IP", default="10/h")
 COMPLAINT_RATE_PER_CNIC = env.str("COMPLAINT_RATE_PER_CNIC", default="3/d")
