@@ -135,7 +135,7 @@ def image_reencode(kind: str, content: bytes, budget: DecodeBudget) -> bytes:
             return _encode(_pixels_only(image, target), image_format)
     except Rejected:
         raise
-    except Image.DecompressionBombError as exc:
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise Rejected(too_large) from exc
     except Exception as exc:  # see the module docstring: a parser's failure is a refusal
         raise damaged(exc) from exc
