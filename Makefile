@@ -44,6 +44,8 @@ messages: install
 bench: install services
 	$(PY) bench/admin_changelist.py
 	$(PY) bench/notices.py
+	$(PY) bench/evidence_memory.py
+	$(PY) bench/fuzz.py
 
 clean:
 	rm -rf var/portal.sqlite3 var/mail var/sms var/private
