@@ -45,6 +45,8 @@ bench: install services
 	$(PY) bench/admin_changelist.py
 	$(PY) bench/notices.py
 	$(PY) bench/exports.py
+	$(PY) bench/evidence_memory.py
+	$(PY) bench/fuzz.py
 
 clean:
 	rm -rf var/portal.sqlite3 var/mail var/sms var/private

@@ -34,16 +34,26 @@ def handle_normalize(platform: Platform, raw: str) -> str:
     return handle if value.startswith("UC") and platform.slug == "youtube" else handle.lower()
 
 
+def _not_a_profile(platform: Platform) -> InvalidHandle:
+    return InvalidHandle(
+        _("This link is not a %(platform)s profile. Use a link on %(hosts)s.")
+        % {"platform": platform.name, "hosts": ", ".join(platform.hosts)}
+    )
+
+
 def _handle_from_url(platform: Platform, value: str) -> str:
     if "://" not in value:
         value = "https://" + value
-    parts = urlsplit(value)
-    host = (parts.hostname or "").lower().removeprefix("www.").removeprefix("m.").removeprefix("mobile.")
+    try:
+        # urlsplit raises ValueError on a bad IPv6 literal ("http://[") and .hostname/.port on more;
+        # every such link is simply not a profile link.
+        parts = urlsplit(value)
+        hostname = parts.hostname
+    except ValueError as exc:
+        raise _not_a_profile(platform) from exc
+    host = (hostname or "").lower().removeprefix("www.").removeprefix("m.").removeprefix("mobile.")
     if platform.hosts and host not in platform.hosts:
-        raise InvalidHandle(
-            _("This link is not a %(platform)s profile. Use a link on %(hosts)s.")
-            % {"platform": platform.name, "hosts": ", ".join(platform.hosts)}
-        )
+        raise _not_a_profile(platform)
     segments = [s for s in parts.path.split("/") if s]
     if segments and segments[0] == "profile.php":
         ids = parse_qs(parts.query).get("id", [])

@@ -5,7 +5,13 @@ from django.views.generic import RedirectView
 
 from complaints.views import evidence_download
 
+from . import errors
 from .health import healthz
+
+handler400 = errors.bad_request
+handler403 = errors.permission_denied
+handler404 = errors.page_not_found
+handler500 = errors.server_error
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),

@@ -60,6 +60,8 @@ class ComplaintData:
     platform_account_id: str = ""
     account_type: str = Complaint.AccountType.PRIVATE
     submitted_via: str = Complaint.SubmittedVia.WEB
+    # Why staff should look twice at this filing (e.g. its CNIC is filing unusually often); never refused.
+    review_note: str = ""
 
 
 def case_for_account(*, platform: Platform, account_handle: str, account_handle_normalized: str) -> tuple[Case, bool]:
@@ -157,7 +159,11 @@ def _complaint_submit(*, data: ComplaintData, evidence: list[EvidenceUpload], st
         case=case,
         complaint=complaint,
         kind=CaseEvent.Kind.COMPLAINT_RECEIVED,
-        data={"reference": complaint.reference, "evidence": len(evidence)},
+        data={
+            "reference": complaint.reference,
+            "evidence": len(evidence),
+            **({"review": data.review_note} if data.review_note else {}),
+        },
     )
     signals.complaint_submitted.send(sender=Complaint, complaint=complaint)
     return complaint

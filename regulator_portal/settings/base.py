@@ -8,6 +8,7 @@ becoming False.
 import ipaddress
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import environ
 from csp.constants import NONCE, NONE, SELF
@@ -243,6 +244,8 @@ SESSION_SAVE_EVERY_REQUEST = True  # the age above then measures idleness, not t
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
+# A translated 403 page that tells the citizen to reload, instead of Django's technical one.
+CSRF_FAILURE_VIEW = "regulator_portal.errors.csrf_failure"
 OTP_TOTP_ISSUER = REGULATOR_SHORT_NAME
 
 # --- PII ---------------------------------------------------------------------------------------
@@ -316,13 +319,32 @@ FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 EVIDENCE_MAX_FILES = env.int("EVIDENCE_MAX_FILES", default=5)
 EVIDENCE_MAX_BYTES = env.int("EVIDENCE_MAX_BYTES", default=5 * 1024 * 1024)
 EVIDENCE_MAX_PIXELS = env.int("EVIDENCE_MAX_PIXELS", default=40_000_000)
+# Decoding is bounded per picture by the memory its pixels need at once (decoded plus one converted or
+# rotated copy) and per request by the pixels decoded in all, so five files cannot take five times it.
+EVIDENCE_MAX_DECODE_BYTES = env.int("EVIDENCE_MAX_DECODE_BYTES", default=160 * 1024 * 1024)
+EVIDENCE_MAX_REQUEST_PIXELS = env.int("EVIDENCE_MAX_REQUEST_PIXELS", default=60_000_000)
 # Django refuses a request body over this size with a 400 before our form sees it; leave room for
 # the maximum number of maximum-size files plus the text fields.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
+
 # --- Abuse limits (django-ratelimit, counted in the cache) --------------------------------------
-RATELIMIT_USE_CACHE = "default"
+# Redis that fails open to a per-process counter (regulator_portal/ratelimit.py), with short timeouts
+# so that a Redis that hangs cannot hold the public pages. test.py and production.py call it again.
+def ratelimit_cache(redis_url: str) -> dict[str, Any]:
+    if not redis_url:
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ratelimit"}
+    return {
+        "BACKEND": "regulator_portal.ratelimit.FailOpenRedisCache",
+        "LOCATION": redis_url,
+        "KEY_PREFIX": "ratelimit",
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+    }
+
+
+CACHES["ratelimit"] = ratelimit_cache(REDIS_URL)
+RATELIMIT_USE_CACHE = "ratelimit"
 RATELIMIT_VIEW = "complaints.views.rate_limited"
 COMPLAINT_RATE_PER_IP = env.str("COMPLAINT_RATE_PER_IP", default="10/h")
 COMPLAINT_RATE_PER_CNIC = env.str("COMPLAINT_RATE_PER_CNIC", default="3/d")

@@ -1,7 +1,7 @@
 """Production: every secret must come from the environment, and there is no default for any of them."""
 
 from .base import *  # noqa: F403
-from .base import env, env_bool, reports_database
+from .base import env, env_bool, ratelimit_cache, reports_database
 
 DEBUG = False
 # Not read from the environment: no variable can bring demo staff and their known passwords here.
@@ -15,6 +15,7 @@ REDIS_URL = env.str("REDIS_URL")
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "portal"}
 }
+CACHES["ratelimit"] = ratelimit_cache(REDIS_URL)
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
 CELERY_TASK_ALWAYS_EAGER = False
 vars().update(env.email_url("EMAIL_URL"))

@@ -10,7 +10,7 @@ os.environ.setdefault("FIELD_ENCRYPTION_SALTS", "test-only-salt")
 os.environ.setdefault("PII_HASH_KEY", "test-only-pii-hash-key")
 
 from .base import *  # noqa: E402,F403
-from .base import VAR_DIR, env, reports_database  # noqa: E402
+from .base import VAR_DIR, env, ratelimit_cache, reports_database  # noqa: E402
 
 DEBUG = False
 DEMO_DATA_ALLOWED = True
@@ -20,6 +20,7 @@ REDIS_URL = env.str("TEST_REDIS_URL", default="redis://127.0.0.1:6379/14")
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "test"}
 }
+CACHES["ratelimit"] = ratelimit_cache(REDIS_URL)
 CELERY_BROKER_URL = REDIS_URL
 # Unit tests publish nothing to a worker unless they start one; the outbox row is what they assert.
 CELERY_TASK_ALWAYS_EAGER = False

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import override_settings
 
-from complaints.models import Complaint
+from complaints.models import CaseEvent, Complaint
 
 from .conftest import NEW_URL, TRACK_URL, form_data
 
@@ -28,8 +28,10 @@ def test_too_many_submissions_from_one_address_get_the_friendly_429_page(client,
 
 
 @override_settings(COMPLAINT_RATE_PER_IP="100/h", COMPLAINT_RATE_PER_CNIC="2/d")
-def test_too_many_complaints_for_one_cnic_get_429_but_typing_mistakes_do_not_count(client, x_platform):
-    for _ in range(3):  # invalid submissions do not use up the CNIC's allowance
+def test_filings_beyond_the_cnic_limit_are_accepted_and_flagged_for_staff_but_typing_mistakes_do_not_count(
+    client, x_platform
+):
+    for _ in range(3):  # invalid submissions do not count against the CNIC
         assert client.post(NEW_URL, form_data(x_platform, mobile="nope")).status_code == 200
     assert client.post(NEW_URL, form_data(x_platform, account_handle="first")).status_code == 303
     assert (
@@ -40,8 +42,13 @@ def test_too_many_complaints_for_one_cnic_get_429_but_typing_mistakes_do_not_cou
         NEW_URL, form_data(x_platform, cnic="35202 1234567 2", account_handle="third"), REMOTE_ADDR="10.8.8.8"
     )
 
-    assert response.status_code == 429
-    assert Complaint.objects.count() == 2
+    assert response.status_code == 303
+    received = {
+        e.complaint.account_handle: e.data
+        for e in CaseEvent.objects.filter(kind=CaseEvent.Kind.COMPLAINT_RECEIVED).select_related("complaint")
+    }
+    assert "review" not in received["first"] and "review" not in received["second"]
+    assert "check that the complainant is who they say they are" in received["third"]["review"]
 
 
 @override_settings(COMPLAINT_RATE_PER_IP="1/h")

@@ -1,0 +1,193 @@
+"""Pictures: walked to their end, decoded under a budget, and re-encoded from their pixels alone."""
+
+from __future__ import annotations
+
+import io
+import re
+import struct
+import warnings
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+from PIL import Image, ImageOps
+
+from .common import Rejected, damaged, foreign_signature_check, logger
+
+# Pillow warns above MAX_IMAGE_PIXELS and refuses above twice that. We refuse above our own cap
+# before decoding, and make the warning an error so no code path decodes a bomb "with a warning".
+Image.MAX_IMAGE_PIXELS = settings.EVIDENCE_MAX_PIXELS
+warnings.simplefilter("error", Image.DecompressionBombWarning)
+
+# Detected MIME type -> the only Pillow decoder allowed for it.
+IMAGE_FORMATS = {"image/png": "PNG", "image/jpeg": "JPEG", "image/webp": "WEBP"}
+# The widest or tallest picture each encoder can write back; anything larger cannot be re-encoded.
+MAX_SIDE = {"PNG": 2**31 - 1, "JPEG": 65_535, "WEBP": 16_383}
+# Bytes per decoded pixel; modes not listed (RGBA, I, F, CMYK...) take four.
+BYTES_PER_PIXEL = {"1": 1, "L": 1, "P": 1, "LA": 2, "La": 2, "PA": 2, "I;16": 2, "RGB": 3, "YCbCr": 3, "LAB": 3}
+# A JPEG marker inside entropy-coded data: 0xFF followed by anything but stuffing (0x00) or a restart.
+JPEG_MARKER_IN_SCAN = re.compile(rb"\xff[^\x00\xd0-\xd7]")
+
+
+@dataclass
+class DecodeBudget:
+    """The pixels one request may still decode: five pictures at the cap would hold a worker for half a minute."""
+
+    pixels: int
+
+    def take(self, pixels: int) -> None:
+        if pixels > self.pixels:
+            raise Rejected(_("the pictures together are too large; send fewer or smaller pictures."))
+        self.pixels -= pixels
+
+
+def image_structure_check(kind: str, content: bytes) -> None:
+    try:
+        if kind == "image/png":
+            end = _png_end(content)
+        elif kind == "image/jpeg":
+            end = _jpeg_end(content)
+        else:
+            end = _webp_end(content)
+    except (struct.error, IndexError) as exc:
+        raise damaged(exc) from exc
+    # Data after the format's own end marker is where polyglots hide their second file. Some
+    # cameras pad with zero bytes, which carry nothing. Phones that append a short video to a photo
+    # ("motion photos") land here too, hence the advice in the message.
+    if content[end:].strip(b"\x00"):
+        raise Rejected(
+            _(
+                "the picture has other data attached after it (some phones add a short video); "
+                "send a screenshot instead."
+            )
+        )
+    foreign_signature_check(content)
+    # A PDF reader finds "%PDF-" anywhere in the first kilobyte and opens the picture as a document.
+    if b"%PDF-" in content:
+        raise Rejected(_("the file contains another file hidden inside it."))
+
+
+def _png_end(content: bytes) -> int:
+    pos = 8
+    while pos + 12 <= len(content):
+        (length,) = struct.unpack(">I", content[pos : pos + 4])
+        chunk_type = content[pos + 4 : pos + 8]
+        pos += 12 + length
+        if chunk_type == b"IEND":
+            return pos
+    raise Rejected(_("the picture is damaged or incomplete."))
+
+
+def _jpeg_end(content: bytes) -> int:
+    """Walk the JPEG's segments to the EOI that ends *this* image (not one inside an EXIF thumbnail).
+
+    Segments are hopped by their lengths; entropy-coded data is skipped with a regular expression,
+    because a Python loop over each byte of a 5 MB scan costs over a second.
+    """
+    pos, size = 2, len(content)
+    while pos + 2 <= size:
+        if content[pos] != 0xFF:
+            raise Rejected(_("the picture is damaged or incomplete."))
+        marker = content[pos + 1]
+        if marker == 0xFF:  # fill byte
+            pos += 1
+            continue
+        if marker == 0xD9:
+            return pos + 2
+        if 0xD0 <= marker <= 0xD7 or marker == 0x01:
+            pos += 2
+            continue
+        if pos + 4 > size:
+            break
+        (length,) = struct.unpack(">H", content[pos + 2 : pos + 4])
+        pos += 2 + length
+        if marker == 0xDA:
+            found = JPEG_MARKER_IN_SCAN.search(content, pos)
+            if found is None:
+                break
+            pos = found.start()
+    raise Rejected(_("the picture is damaged or incomplete."))
+
+
+def _webp_end(content: bytes) -> int:
+    (riff_size,) = struct.unpack("<I", content[4:8])
+    end = 8 + riff_size + (riff_size & 1)
+    if end > len(content):
+        raise Rejected(_("the picture is damaged or incomplete."))
+    return end
+
+
+def image_reencode(kind: str, content: bytes, budget: DecodeBudget) -> bytes:
+    image_format = IMAGE_FORMATS[kind]
+    too_large = _("the picture has too many pixels; send a smaller screenshot.")
+    try:
+        with Image.open(io.BytesIO(content), formats=[image_format]) as image:
+            width, height = image.size
+            if width * height > settings.EVIDENCE_MAX_PIXELS or max(width, height) > MAX_SIDE[image_format]:
+                raise Rejected(too_large)
+            target = _target_mode(image, image_format)
+            if _peak_bytes(image, target) > settings.EVIDENCE_MAX_DECODE_BYTES:
+                raise Rejected(too_large)
+            # Counted before decoding: a refused picture costs the request nothing.
+            budget.take(width * height)
+            image.load()  # only the first frame of an animation is evidence
+            # Encoded inside the block: closing the image frees its pixels.
+            return _encode(_pixels_only(image, target), image_format)
+    except Rejected:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise Rejected(too_large) from exc
+    except Exception as exc:  # see the module docstring: a parser's failure is a refusal
+        raise damaged(exc) from exc
+
+
+def _target_mode(image: Image.Image, image_format: str) -> str:
+    if image_format == "JPEG":
+        return image.mode if image.mode in {"RGB", "L"} else "RGB"
+    if image.mode in {"RGB", "RGBA", "L", "LA"}:
+        return image.mode
+    return "RGBA" if "A" in image.getbands() or "transparency" in image.info else "RGB"
+
+
+def _orientation(image: Image.Image) -> int:
+    try:
+        value = image.getexif().get(0x0112, 1)
+    except Exception:  # broken EXIF: the pixels are still evidence, unrotated
+        return 1
+    return value if isinstance(value, int) else 1
+
+
+def _peak_bytes(image: Image.Image, target: str) -> int:
+    """The most memory the decoded picture can hold at once: decoded, then converted or rotated."""
+    pixels = image.width * image.height
+    decoded = pixels * BYTES_PER_PIXEL.get(image.mode, 4)
+    final = pixels * BYTES_PER_PIXEL.get(target, 4)
+    copies = int(target != image.mode) + int(_orientation(image) != 1)
+    return decoded + final if copies else decoded
+
+
+def _pixels_only(image: Image.Image, target: str) -> Image.Image:
+    """The pixels, upright, in the target mode, with no metadata left to write back.
+
+    Rotation happens in place and conversion makes one copy, so at most two copies are ever alive.
+    """
+    if _orientation(image) != 1:
+        try:
+            ImageOps.exif_transpose(image, in_place=True)
+        except Exception:  # malformed EXIF: exif_transpose raises TypeError and more
+            logger.info("evidence EXIF orientation could not be applied")
+    clean = image if image.mode == target else image.convert(target)
+    # EXIF, XMP, ICC profiles and text chunks live in .info; the encoders write back what is there.
+    clean.info = {}
+    return clean
+
+
+def _encode(image: Image.Image, image_format: str) -> bytes:
+    out = io.BytesIO()
+    if image_format == "JPEG":
+        image.save(out, format="JPEG", quality=90)
+    elif image_format == "PNG":
+        image.save(out, format="PNG")
+    else:
+        image.save(out, format="WEBP", quality=90)
+    return out.getvalue()
