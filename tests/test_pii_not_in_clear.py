@@ -11,11 +11,12 @@ from __future__ import annotations
 import io
 
 import pytest
+from django.contrib.sessions.models import Session
 from django.core.management import call_command
 from django.db import connection
 
 from complaints.models import Case, Complaint
-from complaints.services import case_transition, complaint_accept
+from complaints.services import case_transition, complaint_accept, complaint_pii_reveal
 from notices.models import Letter
 from notices.services.letters import letter_annex_download, letter_approve, letter_draft_for_cases, letter_send
 from tests.intake.conftest import NEW_URL, form_data, png_bytes, upload
@@ -53,6 +54,8 @@ def table_rows_as_text() -> dict[str, list[str]]:
         for table in tables:
             cursor.execute(f"SELECT t::text FROM {connection.ops.quote_name(table)} t")  # noqa: S608
             dump[table] = [row for (row,) in cursor.fetchall()]
+    # Session data is signed base64: read it decoded, as whoever holds the SECRET_KEY could.
+    dump["django_session"] += [str(session.get_decoded()) for session in Session.objects.all()]
     return dump
 
 
@@ -70,7 +73,7 @@ def found_in_clear(needles: list[str]) -> dict[str, set[str]]:
 
 @pytest.fixture
 def journey_needles(client, ayesha, sana, zara, x_platform) -> list[str]:
-    """The demo loader's complainants; then Farah files a complaint, Ayesha triages it and a letter goes to X."""
+    """The demo loader's complainants; Farah files, Ayesha triages, Sana reveals her details, a letter goes to X."""
     call_command("seed_demo", stdout=io.StringIO())
     demo = list(Complaint.objects.all())
     assert len(demo) == 36
@@ -86,6 +89,7 @@ def journey_needles(client, ayesha, sana, zara, x_platform) -> list[str]:
     assert complaint.full_name == FARAH["full_name"]  # what was written is what we search for
 
     complaint_accept(complaint=complaint, actor=ayesha)
+    assert complaint_pii_reveal(complaint=complaint, actor=sana).email == FARAH["email"]  # logged, by id
     case = case_transition(case=Case.objects.get(pk=complaint.case_id), to=Case.Status.IN_REVIEW, actor=ayesha)
     case = case_transition(case=case, to=Case.Status.REFERRED_TO_PLATFORM, actor=ayesha)
     [letter] = letter_draft_for_cases(cases=[case], actor=zara)
