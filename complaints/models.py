@@ -469,6 +469,8 @@ class PiiAccessLog(models.Model):
         REVEAL = "REVEAL", _("Revealed in the admin")
         EXPORT = "EXPORT", _("Exported")
         EVIDENCE = "EVIDENCE", _("Downloaded evidence")
+        # A search by CNIC or mobile; detail holds the kind of term only, never the value.
+        SEARCH = "SEARCH", _("Searched by CNIC or mobile")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, null=True, blank=True, related_name="pii_access")

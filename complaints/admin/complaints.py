@@ -24,7 +24,7 @@ from ..models import (
     Complaint,
 )
 from ..pii import cnic_mask, email_mask, mobile_mask, name_mask
-from .base import DOMAIN_ERRORS, ScaledModelAdmin, staff
+from .base import DOMAIN_ERRORS, ScaledModelAdmin, complainant_search_permit, staff
 from .forms import TriageForm, method_decorator_post
 
 COMPLAINT_FIELDS = (
@@ -84,7 +84,10 @@ class ComplaintAdmin(ScaledModelAdmin):
         ("received_at", DateFieldListFilter),
     ]
     search_fields = ["reference"]  # the search itself is selectors.complaint_search
-    search_help_text = _("Complaint or case reference, handle (starts with), or the complainant's CNIC or mobile.")
+    search_help_text = _(
+        "Complaint or case reference, or handle (starts with). With the permission to view complainants' "
+        "details: their CNIC or mobile (each such search is logged)."
+    )
     raw_id_fields = ["case", "duplicate_of"]
     fields = COMPLAINT_FIELDS
     # The citizen's complaint is a record: triage and splitting are buttons, nothing is a free field.
@@ -166,7 +169,10 @@ class ComplaintAdmin(ScaledModelAdmin):
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Complaint], search_term: str
     ) -> tuple[QuerySet[Complaint], bool]:
-        return selectors.complaint_search(queryset, search_term), False
+        permit = complainant_search_permit(request, search_term)
+        if permit.refused:
+            return queryset.none(), False
+        return selectors.complaint_search(queryset, search_term, by_complainant=permit.by_complainant), False
 
     @admin.action(description=_("Accept the selected complaints"), permissions=["change"])
     def complaints_accept(self, request: HttpRequest, queryset: QuerySet[Complaint]) -> None:
@@ -256,9 +262,11 @@ class ComplaintAdmin(ScaledModelAdmin):
                 services.complaint_reject(complaint=complaint, reason=form.cleaned_data["reason"], actor=staff(request))
             else:
                 reference = form.cleaned_data["duplicate_of"].strip().upper()
-                original = Complaint.objects.filter(reference=reference).first() if reference else None
+                # Only complaints this user may see, and one message whether a reference is unknown
+                # or someone else's: the button must not tell a caseworker which references exist.
+                original = selectors.complaint_by_reference_for(request.user, reference)
                 if reference and original is None:
-                    raise CaseActionError(f"There is no complaint {reference}.")
+                    raise CaseActionError(gettext("No complaint %(ref)s among those you can see.") % {"ref": reference})
                 services.complaint_mark_duplicate(complaint=complaint, duplicate_of=original, actor=staff(request))
         except DOMAIN_ERRORS as error:
             self.message_user(request, str(error), messages.ERROR)

@@ -19,7 +19,12 @@ from .cases import (
     case_transition,
 )
 from .intake import ComplaintData, EvidenceUpload, case_for_account, complaint_submit, evidence_download_record
-from .pii import RevealedPii, complaint_pii_export_record, complaint_pii_reveal
+from .pii import (
+    RevealedPii,
+    complainant_search_record,
+    complaint_pii_export_record,
+    complaint_pii_reveal,
+)
 from .staff import staff_totp_enrol
 from .triage import complaint_accept, complaint_mark_duplicate, complaint_reject
 
@@ -39,6 +44,7 @@ __all__ = [
     "case_split",
     "case_take",
     "case_transition",
+    "complainant_search_record",
     "complaint_accept",
     "complaint_mark_duplicate",
     "complaint_pii_export_record",

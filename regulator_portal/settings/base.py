@@ -262,6 +262,9 @@ RATELIMIT_VIEW = "complaints.views.rate_limited"
 COMPLAINT_RATE_PER_IP = env.str("COMPLAINT_RATE_PER_IP", default="10/h")
 COMPLAINT_RATE_PER_CNIC = env.str("COMPLAINT_RATE_PER_CNIC", default="3/d")
 TRACK_RATE_PER_IP = env.str("TRACK_RATE_PER_IP", default="20/h")
+# Admin searches by a complainant's CNIC or mobile, per member of staff: each is logged, and the cap
+# stops anyone walking the number space even with the permission.
+PII_SEARCH_RATE_PER_USER = env.str("PII_SEARCH_RATE_PER_USER", default="30/h")
 
 # --- Deadlines ---------------------------------------------------------------------------------
 # Working days per case status before a case is overdue; emergencies use the second table. Pakistan's
