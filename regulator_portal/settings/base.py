@@ -289,11 +289,19 @@ PUBLIC_HOLIDAYS = env.list(
 CASE_ASSIGN_BY_PLATFORM_TEAM = env_bool("CASE_ASSIGN_BY_PLATFORM_TEAM", True)
 PLATFORM_RESPONSE_HOURS_DEFAULT = env.int("PLATFORM_RESPONSE_HOURS_DEFAULT", default=72)
 
+# Every handler carries the PII filter (regulator_portal/logging.py). Django's own loggers lose the
+# handlers Django gives them (a console and mail_admins, which would mail a request's POST data) and
+# propagate to ours, so no line leaves the process unfiltered.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"pii": {"()": "regulator_portal.logging.PiiRedactingFilter"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["pii"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.db.backends": {"level": "WARNING"},
+    },
 }
