@@ -216,13 +216,21 @@ class PublicTrack:
     reference: str
     received_at: datetime
     status: str
-    status_reason: str
+    rejection_reason: str  # a Complaint.RejectionReason code, "" unless rejected
+    rejection_note: str  # only a note a supervisor approved for the citizen
     case_status: str
     events: list[PublicEvent]
 
     @property
     def status_label(self) -> str:
         return str(Complaint.Status(self.status).label)
+
+    @property
+    def rejection_reason_label(self) -> str:
+        """In the language of the page being rendered."""
+        if self.rejection_reason not in Complaint.RejectionReason.values:
+            return ""
+        return str(Complaint.RejectionReason(self.rejection_reason).label)
 
     @property
     def case_status_label(self) -> str:
@@ -238,7 +246,15 @@ def complaint_track_lookup(*, reference: str, mobile: str) -> PublicTrack | None
     complaint = (
         Complaint.objects.filter(reference=reference, mobile_hash=pii_hash(mobile))
         .select_related("case")
-        .only("reference", "received_at", "status", "status_reason", "case__status")
+        .only(
+            "reference",
+            "received_at",
+            "status",
+            "rejection_reason",
+            "rejection_note",
+            "rejection_note_approved_at",
+            "case__status",
+        )
         .first()
     )
     if complaint is None:
@@ -254,11 +270,13 @@ def complaint_track_lookup(*, reference: str, mobile: str) -> PublicTrack | None
         .values_list("created_at", "kind", "data")
     )
     events = [PublicEvent(at=at, kind=kind, new_status=_public_new_status(kind, data)) for at, kind, data in rows]
+    rejected = complaint.status == Complaint.Status.REJECTED
     return PublicTrack(
         reference=complaint.reference,
         received_at=complaint.received_at,
         status=complaint.status,
-        status_reason=complaint.status_reason if complaint.status == Complaint.Status.REJECTED else "",
+        rejection_reason=complaint.rejection_reason if rejected else "",
+        rejection_note=complaint.rejection_note_public if rejected else "",
         case_status=complaint.case.status,
         events=events,
     )

@@ -31,7 +31,10 @@ COMPLAINT_FIELDS = (
     "reference",
     "case",
     "status",
-    "status_reason",
+    "rejection_reason",
+    "rejection_note",
+    "rejection_note_approved_by",
+    "rejection_note_approved_at",
     "duplicate_of",
     "received_at",
     "submitted_via",
@@ -198,6 +201,11 @@ class ComplaintAdmin(ScaledModelAdmin):
             path("<int:complaint_id>/reveal/", view(self.reveal_view), name="complaints_complaint_reveal"),
             path("<int:complaint_id>/triage/", view(self.triage_view), name="complaints_complaint_triage"),
             path("<int:complaint_id>/split/", view(self.split_view), name="complaints_complaint_split"),
+            path(
+                "<int:complaint_id>/note-approve/",
+                view(self.note_approve_view),
+                name="complaints_complaint_note_approve",
+            ),
             *super().get_urls(),
         ]
 
@@ -217,6 +225,12 @@ class ComplaintAdmin(ScaledModelAdmin):
                     "evidence": obj.evidence.all(),
                     "can_change": self.has_change_permission(request, obj),
                     "can_reveal": request.user.has_perm("complaints.view_complainant_pii"),
+                    "rejection_reasons": Complaint.RejectionReason.choices,
+                    "can_approve_note": bool(obj.rejection_note)
+                    and obj.status == Complaint.Status.REJECTED
+                    and obj.rejection_note_approved_at is None
+                    and obj.rejection_note_by_id != request.user.pk
+                    and request.user.has_perm("complaints.approve_rejection_note"),
                 }
             )
         return super().render_change_form(request, context, add, change, form_url, obj)
@@ -259,7 +273,12 @@ class ComplaintAdmin(ScaledModelAdmin):
             if decision == "accept":
                 services.complaint_accept(complaint=complaint, actor=staff(request))
             elif decision == "reject":
-                services.complaint_reject(complaint=complaint, reason=form.cleaned_data["reason"], actor=staff(request))
+                services.complaint_reject(
+                    complaint=complaint,
+                    reason=form.cleaned_data["reason"],
+                    note=form.cleaned_data["note"],
+                    actor=staff(request),
+                )
             else:
                 reference = form.cleaned_data["duplicate_of"].strip().upper()
                 # Only complaints this user may see, and one message whether a reference is unknown
@@ -272,6 +291,19 @@ class ComplaintAdmin(ScaledModelAdmin):
             self.message_user(request, str(error), messages.ERROR)
         else:
             self.message_user(request, _("Complaint updated."), messages.SUCCESS)
+        return self._back(complaint)
+
+    @method_decorator_post
+    def note_approve_view(self, request: HttpRequest, complaint_id: int) -> HttpResponse:
+        complaint = get_object_or_404(self.get_queryset(request), pk=complaint_id)
+        if not request.user.has_perm("complaints.approve_rejection_note"):
+            raise PermissionDenied
+        try:
+            services.complaint_rejection_note_approve(complaint=complaint, actor=staff(request))
+        except DOMAIN_ERRORS as error:
+            self.message_user(request, str(error), messages.ERROR)
+        else:
+            self.message_user(request, _("The note is approved and emailed to the citizen."), messages.SUCCESS)
         return self._back(complaint)
 
     @method_decorator_post

@@ -26,7 +26,7 @@ from .pii import (
     complaint_pii_reveal,
 )
 from .staff import staff_totp_enrol
-from .triage import complaint_accept, complaint_mark_duplicate, complaint_reject
+from .triage import complaint_accept, complaint_mark_duplicate, complaint_reject, complaint_rejection_note_approve
 
 __all__ = [
     "ComplaintData",
@@ -50,6 +50,7 @@ __all__ = [
     "complaint_pii_export_record",
     "complaint_pii_reveal",
     "complaint_reject",
+    "complaint_rejection_note_approve",
     "complaint_submit",
     "evidence_download_record",
     "reference_next",
