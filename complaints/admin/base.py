@@ -4,6 +4,7 @@ member of staff, and the refusals that become admin messages."""
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, cast
 
@@ -56,13 +57,13 @@ def staff(request: HttpRequest) -> User:
     return cast(User, request.user)
 
 
+@dataclass(frozen=True)
 class ComplainantSearch:
     """What a search term may be matched against: ``by_complainant`` lets a CNIC or mobile match
-    complainants; ``refused`` means nothing is searched at all (the hourly cap was reached)."""
+    complainants; ``refused`` means nothing is searched at all (the cap was reached)."""
 
-    def __init__(self, *, by_complainant: bool, refused: bool = False) -> None:
-        self.by_complainant = by_complainant
-        self.refused = refused
+    by_complainant: bool
+    refused: bool = False
 
 
 def complainant_search_permit(request: HttpRequest, term: str) -> ComplainantSearch:
@@ -80,7 +81,7 @@ def complainant_search_permit(request: HttpRequest, term: str) -> ComplainantSea
     )
     if limited:
         # The user and the kind of term, never the term: operators see the pattern, not the person.
-        logger.warning("PII search refused: user %s reached the %s limit (%s)", request.user.pk, "hourly", kind)
+        logger.warning("PII search refused: user %s is over PII_SEARCH_RATE_PER_USER (%s)", request.user.pk, kind)
         messages.error(
             request,
             gettext("You have searched by CNIC or mobile too often. Nothing was searched; try again within the hour."),
