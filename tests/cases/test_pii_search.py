@@ -125,3 +125,9 @@ def test_duplicate_of_a_complaint_the_caseworker_cannot_see_is_refused_like_an_u
     client.post(f"{COMPLAINTS}{other.pk}/triage/", {"decision": "duplicate", "duplicate_of": mine.reference.lower()})
     other.refresh_from_db()
     assert (other.status, other.duplicate_of) == (Complaint.Status.DUPLICATE, mine)
+
+
+def test_the_outbox_list_shows_the_short_masks_to_roles_without_the_permission(omar, x_platform):
+    complaint_create(email="farah@dawn.com.pk", mobile="+923001234567")
+    body = verified_client(omar).get("/admin/notices/notice/").content.decode()
+    assert "f***@***.pk" in body and "dawn.com" not in body and "farah@" not in body
