@@ -124,7 +124,11 @@ class ComplaintAdmin(ScaledModelAdmin):
 
     # Who the complainant is and what they wrote stay with the roles that work complaints (and those
     # cleared for PII); analysts and correspondence officers see the account and the action only.
-    WITHHELD = {"full_name": "full_name_masked", "narrative": "narrative_withheld"}
+    WITHHELD = {
+        "full_name": "full_name_masked",
+        "narrative": "narrative_withheld",
+        "rejection_note": "rejection_note_withheld",
+    }
 
     def _withholds(self, request: HttpRequest) -> bool:
         user = request.user
@@ -151,6 +155,10 @@ class ComplaintAdmin(ScaledModelAdmin):
         return gettext("Withheld: your role does not work complaints (%(n)d characters).") % {
             "n": len(complaint.narrative)
         }
+
+    @admin.display(description=_("rejection note"))
+    def rejection_note_withheld(self, complaint: Complaint) -> str:
+        return gettext("Withheld: your role does not work complaints.") if complaint.rejection_note else "—"
 
     @admin.display(description=_("CNIC"))
     def cnic_masked(self, complaint: Complaint) -> str:
@@ -303,7 +311,8 @@ class ComplaintAdmin(ScaledModelAdmin):
         except DOMAIN_ERRORS as error:
             self.message_user(request, str(error), messages.ERROR)
         else:
-            self.message_user(request, _("The note is approved and emailed to the citizen."), messages.SUCCESS)
+            approved = _("The note is approved: the citizen sees it when tracking, and by email if they gave one.")
+            self.message_user(request, approved, messages.SUCCESS)
         return self._back(complaint)
 
     @method_decorator_post

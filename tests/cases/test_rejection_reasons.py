@@ -128,3 +128,12 @@ def test_the_data_migration_keeps_old_free_text_as_an_internal_note_under_the_ge
     complaint.refresh_from_db()
     assert (complaint.rejection_reason, complaint.rejection_note) == ("OTHER", "Not our platform.")
     assert complaint.rejection_note_approved_at is None  # never reviewed, so never shown to the citizen
+
+
+def test_roles_that_do_not_work_complaints_never_read_the_note(ayesha, omar, zara, x_platform):
+    complaint = complaint_create()
+    complaint_reject(complaint=complaint, reason="INCOMPLETE", note=NOTE, actor=ayesha)
+    for reader in (omar, zara):
+        body = verified_client(reader).get(f"{COMPLAINTS}{complaint.pk}/change/").content.decode()
+        assert NOTE not in body and "Withheld" in body
+    assert NOTE in verified_client(ayesha).get(f"{COMPLAINTS}{complaint.pk}/change/").content.decode()
