@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -93,6 +94,33 @@ def mobile_field(*, help_text: StrOrPromise) -> forms.CharField:
         error_messages=REQUIRED,
         widget=forms.TextInput(attrs={"type": "tel", "inputmode": "tel", "autocomplete": "tel", "dir": "ltr"}),
     )
+
+
+NAME_MIN, NAME_MAX = 2, 60
+# Besides letters and spaces: the dot of an initial, the apostrophe (straight or curly) and hyphen.
+NAME_PUNCTUATION = set(".'’-")
+NAME_LOOKS_LIKE_LINK = re.compile(r"://|www|\.(?:com|net|org|pk|io|ly|me|co|info|xyz|link|app|site|online)\b", re.I)
+NAME_ERROR = _(
+    "Enter your name as on your CNIC: 2 to 60 letters (Urdu or English), with spaces, dots, "
+    "apostrophes or hyphens only; no digits or links."
+)
+
+
+def full_name_clean(value: str) -> str:
+    """The name with its spaces collapsed, if it is a name: it is read by staff and written into
+    letters and emails, so it may not carry digits, links or markup."""
+    name = " ".join(value.split())
+    letters = sum(unicodedata.category(ch).startswith("L") for ch in name)
+    # Letters of any script; combining marks (M*) carry Urdu's diacritics.
+    allowed = all(unicodedata.category(ch)[0] in "LM" or ch == " " or ch in NAME_PUNCTUATION for ch in name)
+    if (
+        not (NAME_MIN <= len(name) <= NAME_MAX)
+        or letters < NAME_MIN
+        or not allowed
+        or NAME_LOOKS_LIKE_LINK.search(name)
+    ):
+        raise ValidationError(NAME_ERROR, code="name")
+    return name
 
 
 class ComplaintForm(forms.Form):
@@ -219,7 +247,7 @@ class ComplaintForm(forms.Form):
         return bool(self.data.get("homepage"))
 
     def clean_full_name(self) -> str:
-        return " ".join(self.cleaned_data["full_name"].split())
+        return full_name_clean(self.cleaned_data["full_name"])
 
     def clean_city(self) -> str:
         return " ".join(self.cleaned_data["city"].split())

@@ -311,15 +311,41 @@ class Complaint(models.Model):
         IMPERSONATION_OR_HACKING = "IMPERSONATION_OR_HACKING", _("Impersonation or hacking")
         OTHER = "OTHER", _("Other")
 
+    class RejectionReason(models.TextChoices):
+        # What the citizen reads, translated: staff choose one and never type the citizen's text, so a
+        # rejection cannot carry a link, a threat or a payload, and an Urdu notice stays in Urdu.
+        INCOMPLETE = "INCOMPLETE", _("The complaint is missing details we need to take it up.")
+        NOT_A_PLATFORM_ACTION = (
+            "NOT_A_PLATFORM_ACTION",
+            _("The complaint is not about a platform's action against an account or its content."),
+        )
+        PLATFORM_NOT_COVERED = "PLATFORM_NOT_COVERED", _("The service is not one of the platforms we correspond with.")
+        NOT_THE_ACCOUNT_HOLDER = (
+            "NOT_THE_ACCOUNT_HOLDER",
+            _("A complaint must come from the account holder or someone they have authorised."),
+        )
+        TOO_OLD = "TOO_OLD", _("The platform's action is too long ago for us to take up.")
+        OTHER = "OTHER", _("We cannot take up this complaint.")
+
     reference = models.CharField(_("reference"), max_length=40, unique=True)
     received_at = models.DateTimeField(_("received"), default=timezone.now)
     submitted_via = models.CharField(
         _("submitted via"), max_length=20, choices=SubmittedVia.choices, default=SubmittedVia.WEB
     )
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.RECEIVED)
-    status_reason = models.TextField(
-        _("reason"), blank=True, help_text=_("Why the complaint was rejected, shown to the citizen.")
+    rejection_reason = models.CharField(
+        _("rejection reason"), max_length=30, choices=RejectionReason.choices, blank=True
     )
+    # Staff-written, so internal until a supervisor other than its author approves it; only then is
+    # it shown to the citizen (tracking page, one email). A new rejection starts it over.
+    rejection_note = models.TextField(_("rejection note"), blank=True)
+    rejection_note_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    rejection_note_approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    rejection_note_approved_at = models.DateTimeField(_("rejection note approved"), null=True, blank=True)
     duplicate_of = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="complaints", verbose_name=_("case"))
 
@@ -361,7 +387,10 @@ class Complaint(models.Model):
         ordering = ["-received_at", "-id"]
         verbose_name = _("complaint")
         verbose_name_plural = _("complaints")
-        permissions = [("view_complainant_pii", "Can view complainants' full CNIC, mobile and email")]
+        permissions = [
+            ("view_complainant_pii", "Can view complainants' full CNIC, mobile and email"),
+            ("approve_rejection_note", "Can approve a rejection note for the citizen to read"),
+        ]
         indexes = [
             models.Index(fields=["-received_at", "-id"], name="complaint_received_idx"),
             models.Index(fields=["status", "-received_at"], name="complaint_status_idx"),
@@ -382,14 +411,19 @@ class Complaint(models.Model):
     def __str__(self) -> str:
         return self.reference
 
+    @property
+    def rejection_note_public(self) -> str:
+        """The note as the citizen may read it: only once approved."""
+        return self.rejection_note if self.rejection_note_approved_at else ""
+
     def check_transition(self, new_status: str, *, reason: str = "") -> None:
         if new_status not in self.TRANSITIONS.get(self.status, set()):
             raise InvalidTransition(
                 _("A complaint that is %(old)s cannot become %(new)s.")
                 % {"old": self.get_status_display(), "new": self.Status(new_status).label}
             )
-        if new_status == self.Status.REJECTED and not reason.strip():
-            raise InvalidTransition(_("Rejecting a complaint requires a reason."))
+        if new_status == self.Status.REJECTED and reason not in self.RejectionReason.values:
+            raise InvalidTransition(_("Rejecting a complaint requires one of the listed reasons."))
 
 
 def private_storage() -> Storage:
@@ -428,6 +462,7 @@ class CaseEvent(models.Model):
         COMPLAINT_ACCEPTED = "COMPLAINT_ACCEPTED", _("Complaint accepted")
         COMPLAINT_REJECTED = "COMPLAINT_REJECTED", _("Complaint rejected")
         COMPLAINT_DUPLICATE = "COMPLAINT_DUPLICATE", _("Complaint marked duplicate")
+        REJECTION_NOTE_APPROVED = "REJECTION_NOTE_APPROVED", _("Rejection note approved")
         CASE_OPENED = "CASE_OPENED", _("Case opened")
         STATUS_CHANGED = "STATUS_CHANGED", _("Status changed")
         ASSIGNED = "ASSIGNED", _("Assigned")
@@ -473,6 +508,8 @@ class PiiAccessLog(models.Model):
         REVEAL = "REVEAL", _("Revealed in the admin")
         EXPORT = "EXPORT", _("Exported")
         EVIDENCE = "EVIDENCE", _("Downloaded evidence")
+        # A search by CNIC or mobile; detail holds the kind of term only, never the value.
+        SEARCH = "SEARCH", _("Searched by CNIC or mobile")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, null=True, blank=True, related_name="pii_access")

@@ -101,6 +101,9 @@ def case_complaints(case: Case) -> QuerySet[Complaint]:
 
 
 MOBILE_RE = re.compile(r"^(?:\+?92|0)?(3\d{9})$")
+# Every reference the portal makes: PTA-2026-000123 (complaint), PTA-C-2026-000123 (case), and the
+# bulk seed's PTA-B-2025-0000019 (complaint) and PTA-CB-2025-0000019 (case). The label does not say
+# which table a reference is in, so the search looks in both, each on its unique index.
 REFERENCE_RE = re.compile(r"^[A-Za-z]+(?:-[A-Za-z]+)?-\d{4}-\d{1,9}$")
 
 
@@ -111,46 +114,67 @@ def mobile_e164(term: str) -> str | None:
     return f"+92{match.group(1)}" if match else None
 
 
-def complainant_search_q(term: str, *, prefix: str = "") -> Q | None:
-    """A CNIC or mobile in the search box, as an exact match on its keyed hash; None if it is neither."""
+def complainant_term_kind(term: str) -> str | None:
+    """ "cnic" or "mobile" if the search term is one, else None. Only the kind: never log the term."""
+    term = term.strip()
     digits = cnic_digits(term)
     if len(digits) == 13 and re.fullmatch(r"[\d\-\s]+", term):
-        return Q(**{f"{prefix}cnic_hash": pii_hash(digits)})
-    e164 = mobile_e164(term)
-    if e164:
-        return Q(**{f"{prefix}mobile_hash": pii_hash(e164)})
+        return "cnic"
+    return "mobile" if mobile_e164(term) else None
+
+
+def complainant_search_q(term: str) -> Q | None:
+    """A CNIC or mobile in the search box, as an exact match on its keyed hash; None if it is neither."""
+    kind = complainant_term_kind(term)
+    if kind == "cnic":
+        return Q(cnic_hash=pii_hash(cnic_digits(term)))
+    if kind == "mobile":
+        return Q(mobile_hash=pii_hash(mobile_e164(term.strip()) or ""))
     return None
 
 
-def case_search(queryset: QuerySet[Case], term: str) -> QuerySet[Case]:
-    """Reference (exact), CNIC or mobile of any complainant (exact), or the handle (prefix)."""
+def _reference_case_ids(reference: str) -> list[int]:
+    """The cases a reference names: the case itself, or the case of the complaint it is."""
+    ids = list(Case.objects.filter(reference=reference).values_list("pk", flat=True))
+    ids += Complaint.objects.filter(reference=reference).values_list("case_id", flat=True)
+    return ids
+
+
+def case_search(queryset: QuerySet[Case], term: str, *, by_complainant: bool = False) -> QuerySet[Case]:
+    """Reference (exact), the handle (prefix), and with ``by_complainant`` the CNIC or mobile of any
+    complainant (exact). Without it a CNIC or mobile is searched as what it otherwise is, a handle."""
     term = term.strip()
     if not term:
         return queryset
     if REFERENCE_RE.match(term):
-        # A case reference has a label (PTA-C-2026-000001), a complaint's has not (PTA-2026-000001).
-        # Deciding here keeps each lookup on its unique index; an OR of the two would scan the table.
-        if term.count("-") == 3:
-            return queryset.filter(reference=term.upper())
-        return queryset.filter(pk__in=Complaint.objects.filter(reference=term.upper()).values("case_id"))
-    complainant = complainant_search_q(term)
+        return queryset.filter(pk__in=_reference_case_ids(term.upper()))
+    complainant = complainant_search_q(term) if by_complainant else None
     if complainant is not None:
         return queryset.filter(Exists(Complaint.objects.filter(complainant, case=OuterRef("pk"))))
     return queryset.filter(account_handle_normalized__startswith=_handle_term(term))
 
 
-def complaint_search(queryset: QuerySet[Complaint], term: str) -> QuerySet[Complaint]:
+def complaint_search(queryset: QuerySet[Complaint], term: str, *, by_complainant: bool = False) -> QuerySet[Complaint]:
+    """As case_search: a complaint's own reference or its case's, the handle, and the complainant."""
     term = term.strip()
     if not term:
         return queryset
     if REFERENCE_RE.match(term):
-        if term.count("-") == 3:
-            return queryset.filter(case__reference=term.upper())
-        return queryset.filter(reference=term.upper())
-    complainant = complainant_search_q(term)
+        reference = term.upper()
+        cases = list(Case.objects.filter(reference=reference).values_list("pk", flat=True))
+        return queryset.filter(Q(reference=reference) | Q(case_id__in=cases))
+    complainant = complainant_search_q(term) if by_complainant else None
     if complainant is not None:
         return queryset.filter(complainant)
     return queryset.filter(account_handle_normalized__startswith=_handle_term(term))
+
+
+def complaint_by_reference_for(user: AnyUser, reference: str) -> Complaint | None:
+    """The complaint with this reference if the user may see it; None alike if unknown or not theirs."""
+    reference = reference.strip().upper()
+    if not reference:
+        return None
+    return complaint_visible_to(user).filter(reference=reference).first()
 
 
 def _handle_term(term: str) -> str:
@@ -192,13 +216,21 @@ class PublicTrack:
     reference: str
     received_at: datetime
     status: str
-    status_reason: str
+    rejection_reason: str  # a Complaint.RejectionReason code, "" unless rejected
+    rejection_note: str  # only a note a supervisor approved for the citizen
     case_status: str
     events: list[PublicEvent]
 
     @property
     def status_label(self) -> str:
         return str(Complaint.Status(self.status).label)
+
+    @property
+    def rejection_reason_label(self) -> str:
+        """In the language of the page being rendered."""
+        if self.rejection_reason not in Complaint.RejectionReason.values:
+            return ""
+        return str(Complaint.RejectionReason(self.rejection_reason).label)
 
     @property
     def case_status_label(self) -> str:
@@ -214,7 +246,15 @@ def complaint_track_lookup(*, reference: str, mobile: str) -> PublicTrack | None
     complaint = (
         Complaint.objects.filter(reference=reference, mobile_hash=pii_hash(mobile))
         .select_related("case")
-        .only("reference", "received_at", "status", "status_reason", "case__status")
+        .only(
+            "reference",
+            "received_at",
+            "status",
+            "rejection_reason",
+            "rejection_note",
+            "rejection_note_approved_at",
+            "case__status",
+        )
         .first()
     )
     if complaint is None:
@@ -230,11 +270,13 @@ def complaint_track_lookup(*, reference: str, mobile: str) -> PublicTrack | None
         .values_list("created_at", "kind", "data")
     )
     events = [PublicEvent(at=at, kind=kind, new_status=_public_new_status(kind, data)) for at, kind, data in rows]
+    rejected = complaint.status == Complaint.Status.REJECTED
     return PublicTrack(
         reference=complaint.reference,
         received_at=complaint.received_at,
         status=complaint.status,
-        status_reason=complaint.status_reason if complaint.status == Complaint.Status.REJECTED else "",
+        rejection_reason=complaint.rejection_reason if rejected else "",
+        rejection_note=complaint.rejection_note_public if rejected else "",
         case_status=complaint.case.status,
         events=events,
     )

@@ -12,8 +12,14 @@ from django.dispatch import Signal
 # complaint: Complaint, just written with its case.
 complaint_submitted = Signal()
 
-# complaint: Complaint; reason: str, as the citizen will read it.
+# complaint: Complaint; reason: str, a Complaint.RejectionReason code (never staff-written text). A
+# receiver shows the citizen its label, translated into the citizen's preferred_language. The
+# rejection note is not sent: it is internal until approved (complaint_rejection_note_approved).
 complaint_rejected = Signal()
+
+# complaint: Complaint; note: str, the staff-written note a supervisor (not its author) approved for
+# the citizen to read. Sent once per approval.
+complaint_rejection_note_approved = Signal()
 
 # complaint: Complaint; duplicate_of: Complaint | None.
 complaint_marked_duplicate = Signal()

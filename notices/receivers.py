@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.dispatch import receiver
+from django.utils import translation
 
 from complaints import signals
 from complaints.models import Case, Complaint
@@ -27,11 +28,28 @@ def on_complaint_submitted(sender: type[Complaint], *, complaint: Complaint, **k
 
 @receiver(signals.complaint_rejected, dispatch_uid="notices.complaint_rejected")
 def on_complaint_rejected(sender: type[Complaint], *, complaint: Complaint, reason: str, **kwargs: Any) -> None:
+    # ``reason`` is a code: the citizen reads its label in their own language, never staff text.
+    language = complaint.preferred_language if complaint.preferred_language in {"ur", "en"} else "ur"
+    with translation.override(language):
+        label = str(Complaint.RejectionReason(reason).label)
     services.citizen_notify(
         complaint=complaint,
         kind="rejected",
         event_key=f"rejected:{services.idempotency_nonce()}",
-        context={"reason": reason},
+        context={"reason_label": label},
+    )
+
+
+@receiver(signals.complaint_rejection_note_approved, dispatch_uid="notices.complaint_rejection_note_approved")
+def on_complaint_rejection_note_approved(
+    sender: type[Complaint], *, complaint: Complaint, note: str, **kwargs: Any
+) -> None:
+    services.citizen_notify(
+        complaint=complaint,
+        kind="rejection_note",
+        event_key=f"rejection_note:{services.idempotency_nonce()}",
+        context={"note": note},
+        email_only=True,
     )
 
 

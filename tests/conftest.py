@@ -47,6 +47,9 @@ def _roles_and_letter_templates(request: pytest.FixtureRequest) -> None:
     originals = {config.label: config.models_module for config in django_apps.get_app_configs()}
     try:
         importlib.import_module("complaints.migrations.0003_roles").roles_create(django_apps, None)
+        importlib.import_module("complaints.migrations.0008_rejection_reasons").supervisors_approve_notes(
+            django_apps, None
+        )
         importlib.import_module("notices.migrations.0002_permissions_and_letter_templates").grant(django_apps, None)
     finally:
         for config in django_apps.get_app_configs():

@@ -3,19 +3,27 @@ member of staff, and the refusals that become admin messages."""
 
 from __future__ import annotations
 
+import logging
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, cast
 
-from django.contrib import admin
+from django.conf import settings
+from django.contrib import admin, messages
 from django.contrib.auth.models import User
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext
+from django_ratelimit.core import is_ratelimited
 
+from .. import selectors, services
 from ..models import (
     CaseActionError,
     InvalidTransition,
 )
+
+logger = logging.getLogger(__name__)
 
 # Errors a service raises for a request that the state of the rows does not allow: shown to the
 # user as an admin error message, never a 500.
@@ -47,3 +55,37 @@ class ScaledModelAdmin(admin.ModelAdmin):
 def staff(request: HttpRequest) -> User:
     """The signed-in member of staff: admin_view lets nobody else reach the admin's views."""
     return cast(User, request.user)
+
+
+@dataclass(frozen=True)
+class ComplainantSearch:
+    """What a search term may be matched against: ``by_complainant`` lets a CNIC or mobile match
+    complainants; ``refused`` means nothing is searched at all (the cap was reached)."""
+
+    by_complainant: bool
+    refused: bool = False
+
+
+def complainant_search_permit(request: HttpRequest, term: str) -> ComplainantSearch:
+    """Decide, for this request only, whether a CNIC or mobile in the search box is searched as one.
+
+    Without view_complainant_pii the term is not a CNIC or mobile at all (it is searched as a handle),
+    so the answer never depends on whether someone with that number has complained. With it, each
+    search is logged and capped per user (PII_SEARCH_RATE_PER_USER).
+    """
+    kind = selectors.complainant_term_kind(term)
+    if kind is None or not request.user.has_perm("complaints.view_complainant_pii"):
+        return ComplainantSearch(by_complainant=False)
+    limited = is_ratelimited(
+        request, group="pii-search", key="user", rate=settings.PII_SEARCH_RATE_PER_USER, increment=True
+    )
+    if limited:
+        # The user and the kind of term, never the term: operators see the pattern, not the person.
+        logger.warning("PII search refused: user %s is over PII_SEARCH_RATE_PER_USER (%s)", request.user.pk, kind)
+        messages.error(
+            request,
+            gettext("You have searched by CNIC or mobile too often. Nothing was searched; try again within the hour."),
+        )
+        return ComplainantSearch(by_complainant=False, refused=True)
+    services.complainant_search_record(actor=staff(request), kind=kind)
+    return ComplainantSearch(by_complainant=True)

@@ -24,7 +24,7 @@ from .. import selectors, services
 from ..models import (
     Case,
 )
-from .base import DOMAIN_ERRORS, ScaledModelAdmin, staff
+from .base import DOMAIN_ERRORS, ScaledModelAdmin, complainant_search_permit, staff
 from .filters import AssignedFilter, CaseCategoryFilter, CaseProvinceFilter, OverdueFilter
 from .forms import AssignForm, MergeForm, NoteForm, PriorityForm, TransitionForm, method_decorator_post
 
@@ -65,7 +65,10 @@ class CaseAdmin(ScaledModelAdmin):
         ("due_at", DateFieldListFilter),
     ]
     search_fields = ["reference"]  # the search itself is selectors.case_search
-    search_help_text = _("Case or complaint reference, handle (starts with), or a complainant's CNIC or mobile.")
+    search_help_text = _(
+        "Case or complaint reference, or handle (starts with). With the permission to view complainants' "
+        "details: a complainant's CNIC or mobile (each such search is logged)."
+    )
     fields = CASE_FIELDS
     readonly_fields = CASE_FIELDS
     change_form_template = "admin/complaints/case/change_form.html"
@@ -114,7 +117,10 @@ class CaseAdmin(ScaledModelAdmin):
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Case], search_term: str
     ) -> tuple[QuerySet[Case], bool]:
-        return selectors.case_search(queryset, search_term), False
+        permit = complainant_search_permit(request, search_term)
+        if permit.refused:
+            return queryset.none(), False
+        return selectors.case_search(queryset, search_term, by_complainant=permit.by_complainant), False
 
     # Actions ------------------------------------------------------------------------------------
 

@@ -24,14 +24,17 @@ from ..models import (
     Complaint,
 )
 from ..pii import cnic_mask, email_mask, mobile_mask, name_mask
-from .base import DOMAIN_ERRORS, ScaledModelAdmin, staff
+from .base import DOMAIN_ERRORS, ScaledModelAdmin, complainant_search_permit, staff
 from .forms import TriageForm, method_decorator_post
 
 COMPLAINT_FIELDS = (
     "reference",
     "case",
     "status",
-    "status_reason",
+    "rejection_reason",
+    "rejection_note",
+    "rejection_note_approved_by",
+    "rejection_note_approved_at",
     "duplicate_of",
     "received_at",
     "submitted_via",
@@ -84,7 +87,10 @@ class ComplaintAdmin(ScaledModelAdmin):
         ("received_at", DateFieldListFilter),
     ]
     search_fields = ["reference"]  # the search itself is selectors.complaint_search
-    search_help_text = _("Complaint or case reference, handle (starts with), or the complainant's CNIC or mobile.")
+    search_help_text = _(
+        "Complaint or case reference, or handle (starts with). With the permission to view complainants' "
+        "details: their CNIC or mobile (each such search is logged)."
+    )
     raw_id_fields = ["case", "duplicate_of"]
     fields = COMPLAINT_FIELDS
     # The citizen's complaint is a record: triage and splitting are buttons, nothing is a free field.
@@ -118,7 +124,11 @@ class ComplaintAdmin(ScaledModelAdmin):
 
     # Who the complainant is and what they wrote stay with the roles that work complaints (and those
     # cleared for PII); analysts and correspondence officers see the account and the action only.
-    WITHHELD = {"full_name": "full_name_masked", "narrative": "narrative_withheld"}
+    WITHHELD = {
+        "full_name": "full_name_masked",
+        "narrative": "narrative_withheld",
+        "rejection_note": "rejection_note_withheld",
+    }
 
     def _withholds(self, request: HttpRequest) -> bool:
         user = request.user
@@ -146,6 +156,10 @@ class ComplaintAdmin(ScaledModelAdmin):
             "n": len(complaint.narrative)
         }
 
+    @admin.display(description=_("rejection note"))
+    def rejection_note_withheld(self, complaint: Complaint) -> str:
+        return gettext("Withheld: your role does not work complaints.") if complaint.rejection_note else "—"
+
     @admin.display(description=_("CNIC"))
     def cnic_masked(self, complaint: Complaint) -> str:
         return cnic_mask(complaint.cnic)
@@ -166,7 +180,10 @@ class ComplaintAdmin(ScaledModelAdmin):
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Complaint], search_term: str
     ) -> tuple[QuerySet[Complaint], bool]:
-        return selectors.complaint_search(queryset, search_term), False
+        permit = complainant_search_permit(request, search_term)
+        if permit.refused:
+            return queryset.none(), False
+        return selectors.complaint_search(queryset, search_term, by_complainant=permit.by_complainant), False
 
     @admin.action(description=_("Accept the selected complaints"), permissions=["change"])
     def complaints_accept(self, request: HttpRequest, queryset: QuerySet[Complaint]) -> None:
@@ -192,6 +209,11 @@ class ComplaintAdmin(ScaledModelAdmin):
             path("<int:complaint_id>/reveal/", view(self.reveal_view), name="complaints_complaint_reveal"),
             path("<int:complaint_id>/triage/", view(self.triage_view), name="complaints_complaint_triage"),
             path("<int:complaint_id>/split/", view(self.split_view), name="complaints_complaint_split"),
+            path(
+                "<int:complaint_id>/note-approve/",
+                view(self.note_approve_view),
+                name="complaints_complaint_note_approve",
+            ),
             *super().get_urls(),
         ]
 
@@ -211,6 +233,12 @@ class ComplaintAdmin(ScaledModelAdmin):
                     "evidence": obj.evidence.all(),
                     "can_change": self.has_change_permission(request, obj),
                     "can_reveal": request.user.has_perm("complaints.view_complainant_pii"),
+                    "rejection_reasons": Complaint.RejectionReason.choices,
+                    "can_approve_note": bool(obj.rejection_note)
+                    and obj.status == Complaint.Status.REJECTED
+                    and obj.rejection_note_approved_at is None
+                    and obj.rejection_note_by_id != request.user.pk
+                    and request.user.has_perm("complaints.approve_rejection_note"),
                 }
             )
         return super().render_change_form(request, context, add, change, form_url, obj)
@@ -253,17 +281,38 @@ class ComplaintAdmin(ScaledModelAdmin):
             if decision == "accept":
                 services.complaint_accept(complaint=complaint, actor=staff(request))
             elif decision == "reject":
-                services.complaint_reject(complaint=complaint, reason=form.cleaned_data["reason"], actor=staff(request))
+                services.complaint_reject(
+                    complaint=complaint,
+                    reason=form.cleaned_data["reason"],
+                    note=form.cleaned_data["note"],
+                    actor=staff(request),
+                )
             else:
                 reference = form.cleaned_data["duplicate_of"].strip().upper()
-                original = Complaint.objects.filter(reference=reference).first() if reference else None
+                # Only complaints this user may see, and one message whether a reference is unknown
+                # or someone else's: the button must not tell a caseworker which references exist.
+                original = selectors.complaint_by_reference_for(request.user, reference)
                 if reference and original is None:
-                    raise CaseActionError(f"There is no complaint {reference}.")
+                    raise CaseActionError(gettext("No complaint %(ref)s among those you can see.") % {"ref": reference})
                 services.complaint_mark_duplicate(complaint=complaint, duplicate_of=original, actor=staff(request))
         except DOMAIN_ERRORS as error:
             self.message_user(request, str(error), messages.ERROR)
         else:
             self.message_user(request, _("Complaint updated."), messages.SUCCESS)
+        return self._back(complaint)
+
+    @method_decorator_post
+    def note_approve_view(self, request: HttpRequest, complaint_id: int) -> HttpResponse:
+        complaint = get_object_or_404(self.get_queryset(request), pk=complaint_id)
+        if not request.user.has_perm("complaints.approve_rejection_note"):
+            raise PermissionDenied
+        try:
+            services.complaint_rejection_note_approve(complaint=complaint, actor=staff(request))
+        except DOMAIN_ERRORS as error:
+            self.message_user(request, str(error), messages.ERROR)
+        else:
+            approved = _("The note is approved: the citizen sees it when tracking, and by email if they gave one.")
+            self.message_user(request, approved, messages.SUCCESS)
         return self._back(complaint)
 
     @method_decorator_post

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from .. import selectors
 from ..models import (
     Case,
+    Complaint,
 )
 
 
@@ -45,7 +46,8 @@ class PriorityForm(forms.Form):
 
 class TriageForm(forms.Form):
     decision = forms.ChoiceField(choices=[("accept", "accept"), ("reject", "reject"), ("duplicate", "duplicate")])
-    reason = forms.CharField(required=False, max_length=2000)
+    reason = forms.ChoiceField(choices=[("", "---------"), *Complaint.RejectionReason.choices], required=False)
+    note = forms.CharField(required=False, max_length=1000)
     duplicate_of = forms.CharField(required=False, max_length=40)
 
 

@@ -19,9 +19,14 @@ from .cases import (
     case_transition,
 )
 from .intake import ComplaintData, EvidenceUpload, case_for_account, complaint_submit, evidence_download_record
-from .pii import RevealedPii, complaint_pii_export_record, complaint_pii_reveal
+from .pii import (
+    RevealedPii,
+    complainant_search_record,
+    complaint_pii_export_record,
+    complaint_pii_reveal,
+)
 from .staff import staff_totp_enrol
-from .triage import complaint_accept, complaint_mark_duplicate, complaint_reject
+from .triage import complaint_accept, complaint_mark_duplicate, complaint_reject, complaint_rejection_note_approve
 
 __all__ = [
     "ComplaintData",
@@ -39,11 +44,13 @@ __all__ = [
     "case_split",
     "case_take",
     "case_transition",
+    "complainant_search_record",
     "complaint_accept",
     "complaint_mark_duplicate",
     "complaint_pii_export_record",
     "complaint_pii_reveal",
     "complaint_reject",
+    "complaint_rejection_note_approve",
     "complaint_submit",
     "evidence_download_record",
     "reference_next",

@@ -44,3 +44,14 @@ def complaint_pii_export_record(*, complaints: list[Complaint], actor: User, exp
         for complaint in complaints
     )
     return len(complaints)
+
+
+def complainant_search_record(*, actor: User, kind: str) -> PiiAccessLog:
+    """The access-log row for one search by a complainant's ``kind`` of identifier ("cnic" or "mobile").
+
+    The row holds the kind only: the value searched for is PII, and the log must not become a list
+    of who was looked up.
+    """
+    if not actor.has_perm("complaints.view_complainant_pii"):
+        raise PermissionError("Searching by CNIC or mobile needs the view_complainant_pii permission.")
+    return PiiAccessLog.objects.create(user=actor, action=PiiAccessLog.Action.SEARCH, detail={"kind": kind})

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin, messages
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from complaints.admin import ScaledModelAdmin
@@ -87,16 +85,29 @@ class NoticeAdmin(ScaledModelAdmin):
     def recipient(self, notice: Notice) -> str:
         return _masked(notice)
 
+    # Which of the two is shown is decided per request in get_fields, never stored on this admin:
+    # one instance serves every user's requests at once.
+    def _fields(self, request: HttpRequest) -> list[str]:
+        if request.user.has_perm("complaints.view_complainant_pii"):
+            return list(NOTICE_FIELDS)
+        return ["message_withheld" if f == "message" else f for f in NOTICE_FIELDS]
+
+    def get_fields(self, request: HttpRequest, obj: Notice | None = None) -> list[str]:  # type: ignore[override]
+        return self._fields(request)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Notice | None = None) -> list[str]:  # type: ignore[override]
+        return self._fields(request)
+
     @admin.display(description=_("message"))
     def message(self, notice: Notice) -> str:
-        # A citizen's notice carries their name and case: the same rule as their other PII.
-        if notice.recipient_kind == Notice.RecipientKind.CITIZEN and not self._sees_pii:
-            return str(_("(hidden: needs the permission to view complainants' details)"))
         return notice.body
 
-    def changeform_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        self._sees_pii = request.user.has_perm("complaints.view_complainant_pii")
-        return super().changeform_view(request, *args, **kwargs)
+    @admin.display(description=_("message"))
+    def message_withheld(self, notice: Notice) -> str:
+        # A citizen's notice carries their name and case: the same rule as their other PII.
+        if notice.recipient_kind == Notice.RecipientKind.CITIZEN:
+            return str(_("(hidden: needs the permission to view complainants' details)"))
+        return notice.body
 
     @admin.action(description=_("Retry the selected dead notices"), permissions=["retry"])
     def retry_dead(self, request: HttpRequest, queryset: QuerySet[Notice]) -> None:

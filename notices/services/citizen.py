@@ -32,12 +32,21 @@ def _render(template_name: str, language: str, context: dict[str, Any]) -> tuple
 
 
 def citizen_notify(
-    *, complaint: Complaint, kind: str, event_key: str, context: dict[str, Any] | None = None
+    *,
+    complaint: Complaint,
+    kind: str,
+    event_key: str,
+    context: dict[str, Any] | None = None,
+    email_only: bool = False,
 ) -> list[Notice]:
     """Tell a complainant, in their language: by email if they gave one, else by SMS to their mobile.
 
     ``event_key`` identifies the event, so a signal that fires twice does not queue twice.
+    ``email_only`` is for text staff wrote (an approved rejection note): it never goes by SMS, so a
+    complainant without an email is not told it this way (the tracking page shows it).
     """
+    if email_only and not complaint.email:
+        return []
     language = complaint.preferred_language if complaint.preferred_language in {"ur", "en"} else "ur"
     subject, body = _render(
         f"notices/citizen/{kind}.{language}.txt",
@@ -45,7 +54,7 @@ def citizen_notify(
         {"complaint": complaint, "case": complaint.case, "platform": complaint.platform.name, **(context or {})},
     )
     channels = [Channel.EMAIL] if complaint.email else [Channel.SMS]
-    if complaint.email and settings.NOTICE_SMS_ALSO_WHEN_EMAIL:
+    if complaint.email and settings.NOTICE_SMS_ALSO_WHEN_EMAIL and not email_only:
         channels.append(Channel.SMS)
     return [
         notice_queue(

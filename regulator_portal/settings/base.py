@@ -349,6 +349,9 @@ RATELIMIT_VIEW = "complaints.views.rate_limited"
 COMPLAINT_RATE_PER_IP = env.str("COMPLAINT_RATE_PER_IP", default="10/h")
 COMPLAINT_RATE_PER_CNIC = env.str("COMPLAINT_RATE_PER_CNIC", default="3/d")
 TRACK_RATE_PER_IP = env.str("TRACK_RATE_PER_IP", default="20/h")
+# Admin searches by a complainant's CNIC or mobile, per member of staff: each is logged, and the cap
+# stops anyone walking the number space even with the permission.
+PII_SEARCH_RATE_PER_USER = env.str("PII_SEARCH_RATE_PER_USER", default="30/h")
 
 # --- Deadlines ---------------------------------------------------------------------------------
 # Working days per case status before a case is overdue; emergencies use the second table. Pakistan's
@@ -383,11 +386,19 @@ EXPORT_CHUNK_ROWS = env.int("EXPORT_CHUNK_ROWS", default=5_000)
 # Who a scheduled export (manage.py report_export) is logged as: an inactive account that cannot sign in.
 EXPORT_SYSTEM_USERNAME = env.str("EXPORT_SYSTEM_USERNAME", default="system")
 
+# Every handler carries the PII filter (regulator_portal/logging.py). Django's own loggers lose the
+# handlers Django gives them (a console and mail_admins, which would mail a request's POST data) and
+# propagate to ours, so no line leaves the process unfiltered.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"pii": {"()": "regulator_portal.logging.PiiRedactingFilter"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["pii"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.db.backends": {"level": "WARNING"},
+    },
 }

@@ -80,17 +80,19 @@ def test_note_from_the_case_page_is_an_event(ayesha, case):
 
 def test_reject_needs_a_reason_and_sends_its_signal_inside_the_transaction(ayesha, case):
     complaint = case.complaints.get()
-    with pytest.raises(InvalidTransition):
-        complaint_reject(complaint=complaint, reason="  ", actor=ayesha)
+    # A reason is one of the listed codes: free text (a link, a threat) is refused like no reason.
+    for not_a_reason in ("  ", "Visit http://example.com", "incomplete"):
+        with pytest.raises(InvalidTransition):
+            complaint_reject(complaint=complaint, reason=not_a_reason, actor=ayesha)
     received = []
     signals.complaint_rejected.connect(lambda **kw: received.append(kw), weak=False, dispatch_uid="t-reject")
     try:
-        complaint_reject(complaint=complaint, reason="The account is not on a platform we regulate.", actor=ayesha)
+        complaint_reject(complaint=complaint, reason=Complaint.RejectionReason.PLATFORM_NOT_COVERED, actor=ayesha)
     finally:
         signals.complaint_rejected.disconnect(dispatch_uid="t-reject")
     complaint.refresh_from_db()
-    assert complaint.status == Complaint.Status.REJECTED
-    assert received[0]["reason"] == "The account is not on a platform we regulate."
+    assert (complaint.status, complaint.rejection_reason) == (Complaint.Status.REJECTED, "PLATFORM_NOT_COVERED")
+    assert received[0]["reason"] == "PLATFORM_NOT_COVERED"
     assert case.events.filter(kind=CaseEvent.Kind.COMPLAINT_REJECTED, complaint=complaint).exists()
 
 

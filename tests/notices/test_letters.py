@@ -230,9 +230,9 @@ def test_an_overdue_letter_gets_one_reminder_per_overdue_period(zara, sana, x_co
 
 def test_rejection_and_overdue_notices(sana, ayesha):
     complaint = complaint_create(preferred_language="en")
-    complaint_reject(complaint=complaint, reason="The account is not on a platform we regulate.", actor=ayesha)
+    complaint_reject(complaint=complaint, reason="PLATFORM_NOT_COVERED", actor=ayesha)
     rejected = Notice.objects.get(kind="rejected")
-    assert "The account is not on a platform we regulate." in rejected.body
+    assert "The service is not one of the platforms we correspond with." in rejected.body
     case = complaint.case
     case.due_at = timezone.now() - timedelta(hours=1)
     services.case_overdue_notify(case=case, supervisors=[sana])

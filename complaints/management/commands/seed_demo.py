@@ -214,7 +214,7 @@ class Command(BaseCommand):
         case = Case.objects.select_related("platform", "assigned_to").get(pk=complaint.case_id)
         actor = case.assigned_to or supervisor
         if step == 7:
-            complaint_reject(complaint=complaint, reason="The account is not on a platform we regulate.", actor=actor)
+            complaint_reject(complaint=complaint, reason=Complaint.RejectionReason.PLATFORM_NOT_COVERED, actor=actor)
             return
         if step == 0 or case.status != Case.Status.NEW:
             return
