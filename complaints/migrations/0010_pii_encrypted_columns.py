@@ -7,7 +7,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('complaints', '0006_facets_index_portable'),
+        ('complaints', '0009_remove_status_reason'),
     ]
 
     operations = [
