@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from complaints.admin import ScaledModelAdmin
@@ -49,6 +49,12 @@ NOTICE_FIELDS = (
 )
 
 
+def _notice_fields(request: HttpRequest) -> tuple[str, ...]:
+    if request.user.has_perm("complaints.view_complainant_pii"):
+        return NOTICE_FIELDS
+    return tuple("message_masked" if name == "message" else name for name in NOTICE_FIELDS)
+
+
 @admin.register(Notice)
 class NoticeAdmin(ScaledModelAdmin):
     list_display = [
@@ -68,8 +74,6 @@ class NoticeAdmin(ScaledModelAdmin):
     list_select_related = ["case"]
     search_fields = ["=idempotency_key", "=case__reference", "=letter__our_reference", "=complaint__reference"]
     actions = ["retry_dead"]
-    fields = NOTICE_FIELDS
-    readonly_fields = NOTICE_FIELDS
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # notices are written by the services that cause them
@@ -87,16 +91,24 @@ class NoticeAdmin(ScaledModelAdmin):
     def recipient(self, notice: Notice) -> str:
         return _masked(notice)
 
+    # One admin instance serves every request on every thread: what a user may see is decided per
+    # request by choosing the field, never by state kept on the instance.
+    def get_fields(self, request: HttpRequest, obj: Notice | None = None) -> Sequence[str]:
+        return _notice_fields(request)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Notice | None = None) -> Sequence[str]:
+        return _notice_fields(request)
+
     @admin.display(description=_("message"))
     def message(self, notice: Notice) -> str:
-        # A citizen's notice carries their name and case: the same rule as their other PII.
-        if notice.recipient_kind == Notice.RecipientKind.CITIZEN and not self._sees_pii:
-            return str(_("(hidden: needs the permission to view complainants' details)"))
         return notice.body
 
-    def changeform_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        self._sees_pii = request.user.has_perm("complaints.view_complainant_pii")
-        return super().changeform_view(request, *args, **kwargs)
+    @admin.display(description=_("message"))
+    def message_masked(self, notice: Notice) -> str:
+        # A citizen's notice carries their name and case: the same rule as their other PII.
+        if notice.recipient_kind == Notice.RecipientKind.CITIZEN:
+            return str(_("(hidden: needs the permission to view complainants' details)"))
+        return notice.body
 
     @admin.action(description=_("Retry the selected dead notices"), permissions=["retry"])
     def retry_dead(self, request: HttpRequest, queryset: QuerySet[Notice]) -> None:
