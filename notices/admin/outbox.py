@@ -38,6 +38,7 @@ NOTICE_FIELDS = (
     "next_attempt_at",
     "claimed_at",
     "sent_at",
+    "last_error_kind",
     "last_error",
     "provider_message_id",
     "possible_duplicate",

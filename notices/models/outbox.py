@@ -12,6 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 from complaints.models import Case, Complaint, Language, PlatformContact
 
+from ..failures import FailureKind
+
 
 class InvalidTransition(Exception):
     """A status change that the model's transition table does not allow."""
@@ -70,6 +72,9 @@ class Notice(models.Model):
     # For QUEUED and FAILED rows: when a worker may next claim it, and when the sweeper looks at it.
     next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
     claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
+    # A classified reason and a redacted message (notices.failures): never the provider's raw answer,
+    # which quotes the recipient's address back.
+    last_error_kind = models.CharField(_("last error kind"), max_length=20, choices=FailureKind.choices, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
     provider_message_id = models.CharField(_("provider message ID"), max_length=255, blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)

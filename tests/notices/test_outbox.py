@@ -115,7 +115,7 @@ def test_failures_back_off_exponentially_with_a_cap_then_go_dead(settings):
         Notice.objects.filter(pk=notice.pk).update(next_attempt_at=timezone.now())
         assert services.notice_send(notice_id=notice.pk).status == "DEAD"
     notice.refresh_from_db()
-    assert notice.status == "DEAD" and notice.attempts == 3 and "connection refused" in notice.last_error
+    assert notice.status == "DEAD" and notice.attempts == 3 and notice.last_error_kind == "CONNECTION"
 
 
 def test_supervisor_retries_a_dead_notice(sana, zara, django_capture_on_commit_callbacks):
