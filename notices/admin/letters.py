@@ -89,6 +89,7 @@ class LetterAdmin(ScaledModelAdmin):
         "created_at",
         "approved_by",
         "approved_at",
+        "recipient_email",
         "date_sent",
         "response_due_at",
         "platform_ticket_ref",
@@ -106,6 +107,7 @@ class LetterAdmin(ScaledModelAdmin):
                     "created_at",
                     "approved_by",
                     "approved_at",
+                    "recipient_email",
                     "date_sent",
                     "response_due_at",
                     "platform_ticket_ref",
@@ -125,8 +127,23 @@ class LetterAdmin(ScaledModelAdmin):
         return super().has_delete_permission(request, obj) and (obj is None or obj.status == Letter.Status.DRAFT)
 
     def has_change_permission(self, request: HttpRequest, obj: Letter | None = None) -> bool:
-        # The wording is fixed once a supervisor has approved it.
-        return super().has_change_permission(request, obj) and (obj is None or obj.status == Letter.Status.DRAFT)
+        # An approved letter can still be changed, which sends it back to draft (letter_update).
+        return super().has_change_permission(request, obj) and (
+            obj is None or obj.status in {Letter.Status.DRAFT, Letter.Status.APPROVED}
+        )
+
+    def save_model(self, request: HttpRequest, obj: Letter, form: Any, change: bool) -> None:
+        returned = services.letter_update(
+            letter=obj,
+            actor=request.user,  # type: ignore[arg-type]
+            **{name: form.cleaned_data[name] for name in LetterForm.Meta.fields},
+        )
+        if returned:
+            self.message_user(
+                request,
+                _("The letter had been approved; it changed, so it is a draft again and needs a new approval."),
+                messages.WARNING,
+            )
 
     @admin.display(description=_("cases"), ordering="n_cases")
     def case_count(self, letter: Letter) -> int:
@@ -167,6 +184,7 @@ class LetterAdmin(ScaledModelAdmin):
         if letter is not None:
             context["can_approve"] = letter.status == Letter.Status.DRAFT and user.has_perm("notices.approve_letter")
             context["can_send"] = letter.status == Letter.Status.APPROVED and user.has_perm("notices.send_letter")
+            context["can_download_annex"] = user.has_perm("complaints.view_complainant_pii")
             context["can_reply"] = letter.status in {Letter.Status.SENT, Letter.Status.REPLIED} and user.has_perm(
                 "notices.add_reply"
             )
