@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from encrypted_fields.fields import EncryptedTextField
 
 from complaints.models import Case, Language, PlatformContact, private_storage
 
@@ -88,7 +89,9 @@ class Letter(models.Model):
     # Frozen when a supervisor approves: sending uses exactly these, never the contact or cases as they
     # are by then. Until approval the annex is rendered from the cases on demand.
     recipient_email = models.EmailField(_("recipient as approved"), blank=True, editable=False)
-    annex_csv = models.TextField(_("annex as approved"), blank=True, editable=False)
+    # Encrypted: it names the consenting complainants.
+    # Null, not "": the encrypted field stores an empty value as NULL.
+    annex_csv = EncryptedTextField(_("annex as approved"), null=True, blank=True, editable=False)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
     reminder_of = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reminders", verbose_name=_("reminder of")

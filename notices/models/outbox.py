@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from encrypted_fields.fields import EncryptedCharField, EncryptedTextField
 
 from complaints.models import Case, Complaint, Language, PlatformContact
 
@@ -53,7 +54,9 @@ class Notice(models.Model):
 
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     recipient_kind = models.CharField(_("recipient"), max_length=20, choices=RecipientKind.choices)
-    address = models.CharField(_("address"), max_length=254, help_text=_("Email address or E.164 mobile number."))
+    # Encrypted at rest like the complainant's own CNIC and mobile: a citizen's address and the body
+    # (which names them and their case) are theirs. Nothing searches on either.
+    address = EncryptedCharField(_("address"), max_length=254, help_text=_("Email address or E.164 mobile number."))
     complaint = models.ForeignKey(Complaint, on_delete=models.SET_NULL, null=True, blank=True, related_name="notices")
     case = models.ForeignKey(Case, on_delete=models.SET_NULL, null=True, blank=True, related_name="notices")
     letter = models.ForeignKey("Letter", on_delete=models.SET_NULL, null=True, blank=True, related_name="notices")
@@ -64,7 +67,7 @@ class Notice(models.Model):
     kind = models.CharField(_("kind"), max_length=40, help_text=_("The template it was rendered from."))
     language = models.CharField(_("language"), max_length=2, choices=Language.choices)
     subject = models.CharField(_("subject"), max_length=255, blank=True)
-    body = models.TextField(_("body"))
+    body = EncryptedTextField(_("body"))
     idempotency_key = models.CharField(_("idempotency key"), max_length=200, unique=True)
 
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)

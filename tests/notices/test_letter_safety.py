@@ -7,6 +7,7 @@ import io
 
 import pytest
 from django.contrib.auth.hashers import make_password
+from django.db import connection
 from django.template import TemplateSyntaxError
 from django.urls import reverse
 from django.utils import translation
@@ -155,6 +156,10 @@ def test_the_email_goes_to_the_frozen_address_with_the_frozen_annex(zara, sana, 
     letter.refresh_from_db()
     assert notice.address == letter.recipient_email == "grievance@x.example"
     assert notice.body == letter.body
+    with connection.cursor() as cursor:  # the annex names complainants: encrypted at rest
+        cursor.execute("SELECT annex_csv FROM notices_letter WHERE id = %s", [letter.pk])
+        [stored] = cursor.fetchone()
+    assert "Farah" in letter.annex_csv and "Farah" not in stored and letter.our_reference not in stored
 
 
 def test_the_annex_carries_only_names_of_consenting_complainants_and_no_contact_details_or_formulas(

@@ -8,7 +8,7 @@ from unittest import mock
 import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from complaints.models import CaseEvent
@@ -180,3 +180,13 @@ def test_rate_limit_throttles_a_channel(settings):
         throttled = services.notice_send(notice_id=second.pk)
     assert (throttled.status, throttled.retry_in) == ("THROTTLED", 1.0)
     assert Notice.objects.get(pk=second.pk).status == "QUEUED"
+
+
+def test_a_citizens_address_and_notice_body_are_encrypted_at_rest():
+    complaint = complaint_create(full_name="Farah Qureshi", email="farah@example.pk")
+    notice = Notice.objects.get(complaint=complaint)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT address, body FROM notices_notice WHERE id = %s", [notice.pk])
+        address, body = cursor.fetchone()
+    assert "farah" not in address and "Farah" not in body and complaint.reference not in body
+    assert notice.address == "farah@example.pk" and "Farah Qureshi" in notice.body
