@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from complaints.admin import ScaledModelAdmin, staff
+from complaints.forms import EvidenceField
 from complaints.models import Case, PlatformContact
 from complaints.models import InvalidTransition as CaseInvalidTransition
 
@@ -267,7 +268,7 @@ class LetterAdmin(ScaledModelAdmin):
                             )
                             for case, row in zip(cases, outcomes.cleaned_data, strict=True)
                         ],
-                        attachments=request.FILES.getlist("attachments"),
+                        attachments=form.cleaned_data["attachments"],
                         actor=request.user,  # type: ignore[arg-type]
                     )
                 except DOMAIN_ERRORS as error:
@@ -291,10 +292,6 @@ class LetterAdmin(ScaledModelAdmin):
         return TemplateResponse(request, "admin/notices/letter/reply_form.html", context)
 
 
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
 class ReplyForm(forms.Form):
     received_at = forms.DateTimeField(
         label=_("received"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -302,7 +299,9 @@ class ReplyForm(forms.Form):
     platform_ticket_ref = forms.CharField(label=_("platform ticket reference"), max_length=100, required=False)
     kind = forms.ChoiceField(label=_("kind"), choices=Reply.Kind.choices, initial=Reply.Kind.DECISION)
     text = forms.CharField(label=_("text"), widget=forms.Textarea(attrs={"rows": 6}))
-    attachments = forms.FileField(label=_("attachments"), widget=MultipleFileInput(), required=False)
+    # A list of files, each checked as evidence is (type sniffed, images re-encoded, active PDFs refused):
+    # a platform's attachment is opened by our staff like a citizen's upload.
+    attachments = EvidenceField(label=_("attachments"), required=False)
     cases = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def clean_received_at(self) -> Any:

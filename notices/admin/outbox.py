@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -94,10 +92,10 @@ class NoticeAdmin(ScaledModelAdmin):
 
     # One admin instance serves every request on every thread: what a user may see is decided per
     # request by choosing the field, never by state kept on the instance.
-    def get_fields(self, request: HttpRequest, obj: Notice | None = None) -> Sequence[str]:
+    def get_fields(self, request: HttpRequest, obj: Notice | None = None) -> tuple[str, ...]:
         return _notice_fields(request)
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Notice | None = None) -> Sequence[str]:
+    def get_readonly_fields(self, request: HttpRequest, obj: Notice | None = None) -> tuple[str, ...]:
         return _notice_fields(request)
 
     @admin.display(description=_("message"))

@@ -86,7 +86,7 @@ class CorrespondenceEventAdmin(admin.ModelAdmin):
     list_display = ["at", "kind", "actor", "template", "contact"]
     list_filter = ["kind"]
     list_select_related = ["actor", "template", "contact"]
-    fields = ["at", "kind", "actor", "template", "contact", "change"]
+    fields = ("at", "kind", "actor", "template", "contact", "change")
     readonly_fields = fields
 
     def has_add_permission(self, request: HttpRequest) -> bool:

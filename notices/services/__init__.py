@@ -25,7 +25,7 @@ from .outbox import (
     notice_send,
     notice_sweep,
 )
-from .replies import CaseOutcomeInput, reply_check, reply_record
+from .replies import CaseOutcomeInput, reply_attachment_download, reply_check, reply_record
 from .wording import letter_template_delete, letter_template_save, wording_compile, wording_render
 
 __all__ = [
@@ -54,6 +54,7 @@ __all__ = [
     "notice_sweep",
     "platform_contact_delete",
     "platform_contact_save",
+    "reply_attachment_download",
     "reply_check",
     "reply_record",
     "wording_compile",

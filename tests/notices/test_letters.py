@@ -12,11 +12,13 @@ from django.core.files.storage import storages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from complaints.evidence import evidence_validate
 from complaints.models import Case, CaseEvent
 from complaints.services import complaint_reject
 from notices import services
 from notices.models import InvalidTransition, Letter, LetterType, Notice, Reply, ReplyCaseOutcome
 from tests.factories import complaint_create
+from tests.intake.test_evidence import pdf_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -141,7 +143,9 @@ def test_a_reply_moves_cases_records_outcomes_and_keeps_the_attachment_private(z
             services.CaseOutcomeInput(case=decided, action_taken="YES", outcome=Case.Outcome.REINSTATED),
             services.CaseOutcomeInput(case=undecided, action_taken="UNSPECIFIED"),
         ],
-        attachments=[SimpleUploadedFile("decision.pdf", b"%PDF-1.4 test", content_type="application/pdf")],
+        attachments=evidence_validate(
+            [SimpleUploadedFile("decision.pdf", pdf_bytes(), content_type="application/pdf")]
+        ),
         actor=zara,
     )
     decided.refresh_from_db()

@@ -79,8 +79,8 @@ def test_citizen_without_email_gets_an_sms_in_urdu():
     complaint = complaint_create(email="", preferred_language="ur")
     notice = Notice.objects.get(complaint=complaint)
     assert (notice.channel, notice.address, notice.language) == ("SMS", complaint.mobile, "ur")
-    assert "آپ کا حوالہ نمبر" in notice.body
-    assert notice.body.rstrip().endswith("پاکستان ٹیلی کمیونیکیشن اتھارٹی")  # signed in Urdu too
+    assert complaint.reference in notice.body and "موصول" in notice.body
+    assert notice.body.rstrip().endswith("/ur/complaints/track/")  # the tracking page, in Urdu
 
 
 def test_send_claims_once_and_uses_a_deterministic_message_id():
