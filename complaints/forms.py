@@ -215,8 +215,14 @@ class ComplaintForm(forms.Form):
         widget=MultipleFileInput(attrs={"accept": "image/png,image/jpeg,image/webp,application/pdf"}),
     )
     consent_share_with_platform = forms.BooleanField(
-        label=_("I agree that the regulator may share my name and account details with the platform."),
-        help_text=_("Without this we can still record your complaint, but cannot take it to the platform."),
+        label=_(
+            "I agree that the regulator may give the platform my name, with the account's details: its handle, "
+            "link and account ID, and what the platform did and when."
+        ),
+        help_text=_(
+            "Nothing else goes to the platform: never your CNIC, mobile number, email address or what you wrote. "
+            "Without this we still ask the platform about the account, but without your name."
+        ),
         required=False,
     )
     declaration = forms.BooleanField(

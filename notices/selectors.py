@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
 
 from complaints.models import Case, Complaint, Platform, PlatformContact
 
@@ -61,3 +63,41 @@ def notices_due_for_publish(*, due_before: datetime, limit: int) -> list[int]:
         .order_by("next_attempt_at")
         .values_list("pk", flat=True)[:limit]
     )
+
+
+def _when(value: datetime | None, fmt: str) -> str:
+    return timezone.localtime(value).strftime(fmt) if value else ""
+
+
+def letter_wording_context(
+    *,
+    our_reference: str,
+    platform: Platform,
+    contact: PlatformContact | None,
+    legal_basis: str,
+    cases: list[Case],
+    original: Letter | None = None,
+) -> dict[str, Any]:
+    """What a letter template may use, as plain values (see notices.services.wording).
+
+    No complainant appears: a letter names accounts and cases; the consenting complainants' names go
+    only in the annex, which a supervisor approves with the letter.
+    """
+    case_rows = [{"reference": case.reference, "account_handle": case.account_handle} for case in cases]
+    return {
+        "letter": {"our_reference": our_reference},
+        "platform": {"name": platform.name},
+        "contact": {"name": contact.name, "role": contact.role} if contact else None,
+        "legal_basis": legal_basis,
+        "cases": case_rows,
+        "case_count": len(case_rows),
+        "original": (
+            {
+                "our_reference": original.our_reference,
+                "date_sent": _when(original.date_sent, "%Y-%m-%d"),
+                "response_due_at": _when(original.response_due_at, "%Y-%m-%d %H:%M"),
+            }
+            if original
+            else None
+        ),
+    }

@@ -20,7 +20,16 @@ from django.utils.module_loading import import_string
 
 
 class SmsError(Exception):
-    """The gateway refused the message or could not be reached; the notice will be retried."""
+    """The gateway refused the message or could not be reached; the notice will be retried.
+
+    ``status`` is the gateway's HTTP status, ``kind`` a notices.failures.FailureKind when there is none.
+    The message never carries the gateway's answer: gateways quote the number back.
+    """
+
+    def __init__(self, message: str, *, status: int | None = None, kind: str = "") -> None:
+        super().__init__(message)
+        self.status = status
+        self.kind = kind
 
 
 @dataclass(frozen=True)
@@ -90,9 +99,15 @@ class HttpGatewayBackend(BaseBackend):
             with urllib.request.urlopen(request, timeout=settings.SMS_TIMEOUT) as response:  # noqa: S310
                 raw = response.read()
         except urllib.error.HTTPError as exc:
-            raise SmsError(f"gateway answered {exc.code}: {exc.read()[:200]!r}") from exc
-        except (urllib.error.URLError, TimeoutError, OSError) as exc:
-            raise SmsError(f"gateway unreachable: {exc}") from exc
+            raise SmsError(f"gateway answered {exc.code}", status=exc.code) from exc
+        except TimeoutError as exc:
+            raise SmsError("gateway timed out", kind="TIMEOUT") from exc
+        except (urllib.error.URLError, OSError) as exc:
+            timed_out = isinstance(getattr(exc, "reason", None), TimeoutError)
+            raise SmsError(
+                "gateway timed out" if timed_out else "gateway unreachable",
+                kind="TIMEOUT" if timed_out else "CONNECTION",
+            ) from exc
         try:
             answer = json.loads(raw or b"{}")
         except ValueError:

@@ -22,3 +22,8 @@ def cell_safe(value: str) -> str:
 def row_safe(row: list[Any]) -> list[Any]:
     """Every text cell of a row through ``cell_safe``; numbers and dates are left as they are."""
     return [cell_safe(value) if isinstance(value, str) else value for value in row]
+
+
+def csv_cell(value: Any) -> str:
+    """Any value as a CSV cell's text (None is empty), through ``cell_safe``."""
+    return cell_safe("" if value is None else str(value))

@@ -51,6 +51,9 @@ def _roles_and_letter_templates(request: pytest.FixtureRequest) -> None:
             django_apps, None
         )
         importlib.import_module("notices.migrations.0002_permissions_and_letter_templates").grant(django_apps, None)
+        importlib.import_module("notices.migrations.0006_supervisors_own_templates_and_contacts").tighten(
+            django_apps, None
+        )
     finally:
         for config in django_apps.get_app_configs():
             config.models_module = originals[config.label]

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from complaints.admin import ScaledModelAdmin, staff
+from complaints.forms import EvidenceField
 from complaints.models import Case, PlatformContact
 from complaints.models import InvalidTransition as CaseInvalidTransition
 
@@ -89,6 +90,7 @@ class LetterAdmin(ScaledModelAdmin):
         "created_at",
         "approved_by",
         "approved_at",
+        "recipient_email",
         "date_sent",
         "response_due_at",
         "platform_ticket_ref",
@@ -106,6 +108,7 @@ class LetterAdmin(ScaledModelAdmin):
                     "created_at",
                     "approved_by",
                     "approved_at",
+                    "recipient_email",
                     "date_sent",
                     "response_due_at",
                     "platform_ticket_ref",
@@ -125,8 +128,23 @@ class LetterAdmin(ScaledModelAdmin):
         return super().has_delete_permission(request, obj) and (obj is None or obj.status == Letter.Status.DRAFT)
 
     def has_change_permission(self, request: HttpRequest, obj: Letter | None = None) -> bool:
-        # The wording is fixed once a supervisor has approved it.
-        return super().has_change_permission(request, obj) and (obj is None or obj.status == Letter.Status.DRAFT)
+        # An approved letter can still be changed, which sends it back to draft (letter_update).
+        return super().has_change_permission(request, obj) and (
+            obj is None or obj.status in {Letter.Status.DRAFT, Letter.Status.APPROVED}
+        )
+
+    def save_model(self, request: HttpRequest, obj: Letter, form: Any, change: bool) -> None:
+        returned = services.letter_update(
+            letter=obj,
+            actor=request.user,  # type: ignore[arg-type]
+            **{name: form.cleaned_data[name] for name in LetterForm.Meta.fields},
+        )
+        if returned:
+            self.message_user(
+                request,
+                _("The letter had been approved; it changed, so it is a draft again and needs a new approval."),
+                messages.WARNING,
+            )
 
     @admin.display(description=_("cases"), ordering="n_cases")
     def case_count(self, letter: Letter) -> int:
@@ -167,6 +185,7 @@ class LetterAdmin(ScaledModelAdmin):
         if letter is not None:
             context["can_approve"] = letter.status == Letter.Status.DRAFT and user.has_perm("notices.approve_letter")
             context["can_send"] = letter.status == Letter.Status.APPROVED and user.has_perm("notices.send_letter")
+            context["can_download_annex"] = user.has_perm("complaints.view_complainant_pii")
             context["can_reply"] = letter.status in {Letter.Status.SENT, Letter.Status.REPLIED} and user.has_perm(
                 "notices.add_reply"
             )
@@ -249,7 +268,7 @@ class LetterAdmin(ScaledModelAdmin):
                             )
                             for case, row in zip(cases, outcomes.cleaned_data, strict=True)
                         ],
-                        attachments=request.FILES.getlist("attachments"),
+                        attachments=form.cleaned_data["attachments"],
                         actor=request.user,  # type: ignore[arg-type]
                     )
                 except DOMAIN_ERRORS as error:
@@ -273,10 +292,6 @@ class LetterAdmin(ScaledModelAdmin):
         return TemplateResponse(request, "admin/notices/letter/reply_form.html", context)
 
 
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
 class ReplyForm(forms.Form):
     received_at = forms.DateTimeField(
         label=_("received"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -284,7 +299,9 @@ class ReplyForm(forms.Form):
     platform_ticket_ref = forms.CharField(label=_("platform ticket reference"), max_length=100, required=False)
     kind = forms.ChoiceField(label=_("kind"), choices=Reply.Kind.choices, initial=Reply.Kind.DECISION)
     text = forms.CharField(label=_("text"), widget=forms.Textarea(attrs={"rows": 6}))
-    attachments = forms.FileField(label=_("attachments"), widget=MultipleFileInput(), required=False)
+    # A list of files, each checked as evidence is (type sniffed, images re-encoded, active PDFs refused):
+    # a platform's attachment is opened by our staff like a citizen's upload.
+    attachments = EvidenceField(label=_("attachments"), required=False)
     cases = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def clean_received_at(self) -> Any:

@@ -36,6 +36,7 @@ NOTICE_FIELDS = (
     "next_attempt_at",
     "claimed_at",
     "sent_at",
+    "last_error_kind",
     "last_error",
     "provider_message_id",
     "possible_duplicate",
@@ -45,6 +46,12 @@ NOTICE_FIELDS = (
     "letter",
     "created_at",
 )
+
+
+def _notice_fields(request: HttpRequest) -> tuple[str, ...]:
+    if request.user.has_perm("complaints.view_complainant_pii"):
+        return NOTICE_FIELDS
+    return tuple("message_masked" if name == "message" else name for name in NOTICE_FIELDS)
 
 
 @admin.register(Notice)
@@ -66,8 +73,6 @@ class NoticeAdmin(ScaledModelAdmin):
     list_select_related = ["case"]
     search_fields = ["=idempotency_key", "=case__reference", "=letter__our_reference", "=complaint__reference"]
     actions = ["retry_dead"]
-    fields = NOTICE_FIELDS
-    readonly_fields = NOTICE_FIELDS
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # notices are written by the services that cause them
@@ -85,25 +90,20 @@ class NoticeAdmin(ScaledModelAdmin):
     def recipient(self, notice: Notice) -> str:
         return _masked(notice)
 
-    # Which of the two is shown is decided per request in get_fields, never stored on this admin:
-    # one instance serves every user's requests at once.
-    def _fields(self, request: HttpRequest) -> list[str]:
-        if request.user.has_perm("complaints.view_complainant_pii"):
-            return list(NOTICE_FIELDS)
-        return ["message_withheld" if f == "message" else f for f in NOTICE_FIELDS]
+    # One admin instance serves every request on every thread: what a user may see is decided per
+    # request by choosing the field, never by state kept on the instance.
+    def get_fields(self, request: HttpRequest, obj: Notice | None = None) -> tuple[str, ...]:
+        return _notice_fields(request)
 
-    def get_fields(self, request: HttpRequest, obj: Notice | None = None) -> list[str]:  # type: ignore[override]
-        return self._fields(request)
-
-    def get_readonly_fields(self, request: HttpRequest, obj: Notice | None = None) -> list[str]:  # type: ignore[override]
-        return self._fields(request)
+    def get_readonly_fields(self, request: HttpRequest, obj: Notice | None = None) -> tuple[str, ...]:
+        return _notice_fields(request)
 
     @admin.display(description=_("message"))
     def message(self, notice: Notice) -> str:
         return notice.body
 
     @admin.display(description=_("message"))
-    def message_withheld(self, notice: Notice) -> str:
+    def message_masked(self, notice: Notice) -> str:
         # A citizen's notice carries their name and case: the same rule as their other PII.
         if notice.recipient_kind == Notice.RecipientKind.CITIZEN:
             return str(_("(hidden: needs the permission to view complainants' details)"))

@@ -5,15 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, HttpRequest, HttpResponseBase
 from django.shortcuts import get_object_or_404
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from complaints.admin import ScaledModelAdmin
+from complaints.admin import ScaledModelAdmin, staff
 
+from .. import services
 from ..models import (
     Reply,
     ReplyAttachment,
@@ -91,9 +91,10 @@ class ReplyAdmin(ScaledModelAdmin):
         ]
 
     def attachment_view(self, request: HttpRequest, pk: int, attachment_pk: int) -> HttpResponseBase:
-        attachment = get_object_or_404(ReplyAttachment, pk=attachment_pk, reply_id=pk)
-        if not self.has_view_permission(request, attachment.reply):
-            raise PermissionDenied
+        attachment = get_object_or_404(
+            ReplyAttachment.objects.select_related("reply__letter"), pk=attachment_pk, reply_id=pk
+        )
+        services.reply_attachment_download(attachment=attachment, actor=staff(request))
         return FileResponse(
             attachment.file.open("rb"),
             as_attachment=True,

@@ -4,6 +4,7 @@ Transition tables live on the models; the writes that use them live in notices.s
 """
 
 from .letters import (
+    CorrespondenceEvent,
     Letter,
     LetterCase,
     LetterTemplate,
@@ -17,6 +18,7 @@ from .outbox import Channel, InvalidTransition, Notice
 
 __all__ = [
     "Channel",
+    "CorrespondenceEvent",
     "InvalidTransition",
     "Letter",
     "LetterCase",

@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from encrypted_fields.fields import EncryptedTextField
 
 from complaints.models import Case, Language, PlatformContact, private_storage
 
@@ -35,7 +36,9 @@ class LetterTemplate(models.Model):
     body = models.TextField(
         _("body"),
         help_text=_(
-            "Django template. Available: letter, platform, contact, cases, case_count, regulator_name, legal_basis."
+            "Django template over plain values: letter.our_reference, platform.name, contact.name, contact.role, "
+            "cases (each: reference, account_handle), case_count, legal_basis, "
+            "regulator_name, and for reminders original.our_reference, original.date_sent, original.response_due_at."
         ),
     )
 
@@ -63,9 +66,11 @@ class Letter(models.Model):
         SENT = "SENT", _("Sent")
         REPLIED = "REPLIED", _("Replied")
 
+    # APPROVED -> DRAFT: what was approved changed (the wording, the recipient, the annex), so it
+    # needs a supervisor's approval again.
     TRANSITIONS: ClassVar[dict[str, set[str]]] = {
         Status.DRAFT: {Status.APPROVED},
-        Status.APPROVED: {Status.SENT},
+        Status.APPROVED: {Status.SENT, Status.DRAFT},
         Status.SENT: {Status.REPLIED},
         Status.REPLIED: set(),
     }
@@ -81,8 +86,12 @@ class Letter(models.Model):
     language = models.CharField(_("language"), max_length=2, choices=Language.choices, default=Language.ENGLISH)
     subject = models.CharField(_("subject"), max_length=255)
     body = models.TextField(_("body"))
-    # The annex as it went out; until then it is rendered from the cases on demand.
-    annex_csv = models.TextField(_("annex as sent"), blank=True, editable=False)
+    # Frozen when a supervisor approves: sending uses exactly these, never the contact or cases as they
+    # are by then. Until approval the annex is rendered from the cases on demand.
+    recipient_email = models.EmailField(_("recipient as approved"), blank=True, editable=False)
+    # Encrypted: it names the consenting complainants.
+    # Null, not "": the encrypted field stores an empty value as NULL.
+    annex_csv = EncryptedTextField(_("annex as approved"), null=True, blank=True, editable=False)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
     reminder_of = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reminders", verbose_name=_("reminder of")
@@ -216,3 +225,31 @@ class ReplyCaseOutcome(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case} {self.action_taken}"
+
+
+class CorrespondenceEvent(models.Model):
+    """A change to what letters are made of (a template's wording, a platform contact), with old and new."""
+
+    class Kind(models.TextChoices):
+        TEMPLATE_CHANGED = "TEMPLATE_CHANGED", _("Letter template changed")
+        CONTACT_CHANGED = "CONTACT_CHANGED", _("Platform contact changed")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("by")
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+    template = models.ForeignKey(
+        LetterTemplate, on_delete=models.SET_NULL, null=True, blank=True, related_name="events"
+    )
+    contact = models.ForeignKey(PlatformContact, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    # {"old": {...} | None, "new": {...} | None}: None is a creation or a deletion.
+    data = models.JSONField(_("change"), default=dict)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("correspondence change")
+        verbose_name_plural = _("correspondence changes")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.at:%Y-%m-%d %H:%M}"

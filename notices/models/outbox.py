@@ -9,8 +9,11 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from encrypted_fields.fields import EncryptedCharField, EncryptedTextField
 
 from complaints.models import Case, Complaint, Language, PlatformContact
+
+from ..failures import FailureKind
 
 
 class InvalidTransition(Exception):
@@ -51,7 +54,9 @@ class Notice(models.Model):
 
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     recipient_kind = models.CharField(_("recipient"), max_length=20, choices=RecipientKind.choices)
-    address = models.CharField(_("address"), max_length=254, help_text=_("Email address or E.164 mobile number."))
+    # Encrypted at rest like the complainant's own CNIC and mobile: a citizen's address and the body
+    # (which names them and their case) are theirs. Nothing searches on either.
+    address = EncryptedCharField(_("address"), max_length=254, help_text=_("Email address or E.164 mobile number."))
     complaint = models.ForeignKey(Complaint, on_delete=models.SET_NULL, null=True, blank=True, related_name="notices")
     case = models.ForeignKey(Case, on_delete=models.SET_NULL, null=True, blank=True, related_name="notices")
     letter = models.ForeignKey("Letter", on_delete=models.SET_NULL, null=True, blank=True, related_name="notices")
@@ -62,7 +67,7 @@ class Notice(models.Model):
     kind = models.CharField(_("kind"), max_length=40, help_text=_("The template it was rendered from."))
     language = models.CharField(_("language"), max_length=2, choices=Language.choices)
     subject = models.CharField(_("subject"), max_length=255, blank=True)
-    body = models.TextField(_("body"))
+    body = EncryptedTextField(_("body"))
     idempotency_key = models.CharField(_("idempotency key"), max_length=200, unique=True)
 
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
@@ -70,6 +75,9 @@ class Notice(models.Model):
     # For QUEUED and FAILED rows: when a worker may next claim it, and when the sweeper looks at it.
     next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
     claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
+    # A classified reason and a redacted message (notices.failures): never the provider's raw answer,
+    # which quotes the recipient's address back.
+    last_error_kind = models.CharField(_("last error kind"), max_length=20, choices=FailureKind.choices, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
     provider_message_id = models.CharField(_("provider message ID"), max_length=255, blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)

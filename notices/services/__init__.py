@@ -3,15 +3,16 @@
 The public names are re-exported here so callers keep writing ``from notices import services``.
 """
 
+from .annex import letter_annex_csv, letter_annex_download
 from .citizen import case_overdue_notify, case_status_notify, citizen_notify
+from .contacts import platform_contact_delete, platform_contact_save
 from .letters import (
     LetterError,
-    letter_annex_csv,
-    letter_annex_download,
     letter_approve,
     letter_draft_for_cases,
     letter_remind_overdue,
     letter_send,
+    letter_update,
 )
 from .outbox import (
     SendResult,
@@ -24,7 +25,8 @@ from .outbox import (
     notice_send,
     notice_sweep,
 )
-from .replies import CaseOutcomeInput, reply_check, reply_record
+from .replies import CaseOutcomeInput, reply_attachment_download, reply_check, reply_record
+from .wording import letter_template_delete, letter_template_save, wording_compile, wording_render
 
 __all__ = [
     "CaseOutcomeInput",
@@ -40,6 +42,9 @@ __all__ = [
     "letter_draft_for_cases",
     "letter_remind_overdue",
     "letter_send",
+    "letter_template_delete",
+    "letter_template_save",
+    "letter_update",
     "notice_backoff",
     "notice_message_id",
     "notice_publish",
@@ -47,6 +52,11 @@ __all__ = [
     "notice_retry",
     "notice_send",
     "notice_sweep",
+    "platform_contact_delete",
+    "platform_contact_save",
+    "reply_attachment_download",
     "reply_check",
     "reply_record",
+    "wording_compile",
+    "wording_render",
 ]

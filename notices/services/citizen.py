@@ -1,13 +1,21 @@
-"""Notices to citizens and staff, rendered from the project's own (file) templates."""
+"""Notices to citizens and staff, rendered from the project's own (file) templates.
+
+Nothing a citizen or anyone else typed reaches an SMS: it carries the reference, the status and the
+tracking link only, so a "name" written as a message ("Your SIM will be BLOCKED...") cannot be sent
+under the regulator's sender ID. An email greets by name only a name that passes greeting_name.
+"""
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.template import Context, Engine
+from django.urls import reverse
 from django.utils import translation
 
 from complaints.models import Case, Complaint
@@ -31,6 +39,35 @@ def _render(template_name: str, language: str, context: dict[str, Any]) -> tuple
     return subject.strip(), body.strip() + "\n"
 
 
+GREETING_MAX = 60
+GREETING_PUNCTUATION = {" ", ".", "'", "-", "\u2019"}
+# Letters, a dot and two more letters: a domain (evil.example, bit.ly), which names never contain.
+DOMAIN_RE = re.compile(r"[^\W\d_]\.[^\W\d_]{2,}")
+
+
+def greeting_name(full_name: str) -> str:
+    """The name to greet a citizen by, or "" to greet them without one.
+
+    A name is letters of any script (with their combining marks, which Urdu uses), spaces and . ' -,
+    at most 60 characters, with no digits and nothing that reads as a web address. complaints' form
+    validation may reuse this rule; here it guards what we send under the regulator's name.
+    """
+    name = " ".join(unicodedata.normalize("NFC", full_name).split())
+    if not name or len(name) > GREETING_MAX or DOMAIN_RE.search(name):
+        return ""
+    if not any(unicodedata.category(ch).startswith("L") for ch in name):
+        return ""
+    for ch in name:
+        if ch not in GREETING_PUNCTUATION and unicodedata.category(ch)[0] not in {"L", "M"}:
+            return ""
+    return name
+
+
+def citizen_track_url(*, language: str) -> str:
+    with translation.override(language):
+        return f"{settings.PUBLIC_BASE_URL}{reverse('complaints:track')}"
+
+
 def citizen_notify(
     *,
     complaint: Complaint,
@@ -48,14 +85,24 @@ def citizen_notify(
     if email_only and not complaint.email:
         return []
     language = complaint.preferred_language if complaint.preferred_language in {"ur", "en"} else "ur"
-    subject, body = _render(
-        f"notices/citizen/{kind}.{language}.txt",
-        language,
-        {"complaint": complaint, "case": complaint.case, "platform": complaint.platform.name, **(context or {})},
-    )
+    # Plain values only, like every template here: no model reaches a template.
+    plain = {
+        "complaint": {"reference": complaint.reference, "account_handle": complaint.account_handle},
+        "reference": complaint.reference,
+        "platform": complaint.platform.name,
+        "name": greeting_name(complaint.full_name),
+        "track_url": citizen_track_url(language=language),
+        **(context or {}),
+    }
     channels = [Channel.EMAIL] if complaint.email else [Channel.SMS]
     if complaint.email and settings.NOTICE_SMS_ALSO_WHEN_EMAIL and not email_only:
         channels.append(Channel.SMS)
+    rendered = {
+        channel: _render(f"notices/citizen/{kind}.{language}.txt", language, plain)
+        if channel == Channel.EMAIL
+        else ("", citizen_sms_render(kind=kind, language=language, reference=complaint.reference))
+        for channel in channels
+    }
     return [
         notice_queue(
             channel=channel,
@@ -63,14 +110,26 @@ def citizen_notify(
             address=complaint.email if channel == Channel.EMAIL else complaint.mobile,
             kind=kind,
             language=language,
-            subject=subject,
-            body=body,
+            subject=rendered[channel][0],
+            body=rendered[channel][1],
             idempotency_key=f"complaint:{complaint.pk}:{event_key}:{channel}",
             complaint=complaint,
             case=complaint.case,
         )
         for channel in channels
     ]
+
+
+def citizen_sms_render(*, kind: str, language: str, reference: str) -> str:
+    """An SMS: the reference, the status (one fixed template per kind and language) and the link."""
+    with translation.override(language):
+        template = Engine.get_default().get_template(f"notices/citizen/sms/{kind}.{language}.txt")
+        context = {
+            "regulator_short_name": settings.REGULATOR_SHORT_NAME,
+            "reference": reference,
+            "track_url": citizen_track_url(language=language),
+        }
+        return template.render(Context(context, autoescape=False)).strip()
 
 
 # A case status the citizen hears about, and the template that tells them.

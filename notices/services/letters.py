@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
@@ -12,12 +10,11 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.template import Context, Template
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from complaints.models import Case, CaseEvent, Complaint
-from complaints.services import case_event_add, case_transition, complaint_pii_export_record, reference_next
+from complaints.models import Case, CaseEvent, PlatformContact
+from complaints.services import case_event_add, case_transition, reference_next
 from regulator_portal.context_processors import regulator_name
 
 from .. import selectors
@@ -29,7 +26,9 @@ from ..models import (
     LetterType,
     Notice,
 )
+from .annex import letter_annex_csv
 from .outbox import notice_queue
+from .wording import wording_render
 
 
 class LetterError(Exception):
@@ -44,8 +43,8 @@ def _letter_render(*, letter_type: str, language: str, context: dict[str, Any]) 
             % {"type": LetterType(letter_type).label, "language": language}
         )
     with translation.override(language):
-        ctx = Context({"regulator_name": regulator_name(), **context}, autoescape=False)
-        return Template(template.subject).render(ctx).strip(), Template(template.body).render(ctx).strip() + "\n"
+        plain = {"regulator_name": str(regulator_name()), **context}
+        return wording_render(template.subject, plain).strip(), wording_render(template.body, plain).strip() + "\n"
 
 
 def _can_be_referred(case: Case) -> bool:
@@ -104,14 +103,13 @@ def letter_draft_for_cases(
         letter.subject, letter.body = _letter_render(
             letter_type=letter_type,
             language=letter.language,
-            context={
-                "letter": letter,
-                "platform": platform,
-                "contact": contact,
-                "cases": platform_cases,
-                "case_count": len(platform_cases),
-                "legal_basis": letter.legal_basis,
-            },
+            context=selectors.letter_wording_context(
+                our_reference=letter.our_reference,
+                platform=platform,
+                contact=contact,
+                legal_basis=letter.legal_basis,
+                cases=platform_cases,
+            ),
         )
         letter.save()
         LetterCase.objects.bulk_create([LetterCase(letter=letter, case=case) for case in platform_cases])
@@ -126,88 +124,126 @@ def _letter_events(*, letter: Letter, cases: Iterable[Case], actor: User | None,
         case_event_add(case=case, kind=CaseEvent.Kind.LETTER, actor=actor, data=data)
 
 
-def letter_annex_download(*, letter: Letter, actor: User) -> str:
-    """The annex as a member of staff downloads it, logged as an export of the details it carries.
-
-    Once sent, the annex is what went out; before that, what would go out now.
-    """
-    content = letter.annex_csv or letter_annex_csv(letter=letter)
-    consenting = [
-        complaint
-        for case in selectors.letter_cases_for_annex(letter=letter)
-        for complaint in case.annex_complaints  # type: ignore[attr-defined]
-        if complaint.consent_share_with_platform
-    ]
-    complaint_pii_export_record(complaints=consenting, actor=actor, export=f"{letter.our_reference} annex")
-    return content
-
-
-def letter_annex_csv(*, letter: Letter) -> str:
-    """The annex: one row per case. A complainant's details appear only if they consented to sharing."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(
-        [
-            "our_reference",
-            "case_reference",
-            "account_handle",
-            "account_url",
-            "action",
-            "action_date",
-            "complaints",
-            "complainant_names",
-            "complainant_contacts",
-        ]
-    )
-    with translation.override("en"):
-        for case in selectors.letter_cases_for_annex(letter=letter):
-            complaints: list[Complaint] = case.annex_complaints  # type: ignore[attr-defined]
-            first = complaints[0] if complaints else None
-            consenting = [c for c in complaints if c.consent_share_with_platform]
-            writer.writerow(
-                [
-                    letter.our_reference,
-                    case.reference,
-                    case.account_handle,
-                    next((c.account_url for c in complaints if c.account_url), ""),
-                    first.get_action_type_display() if first else "",
-                    first.action_date.isoformat() if first else "",
-                    len(complaints),
-                    "; ".join(c.full_name for c in consenting),
-                    "; ".join(" ".join(filter(None, [c.email, c.mobile])) for c in consenting),
-                ]
-            )
-    return out.getvalue()
-
-
 @transaction.atomic
 def letter_approve(*, letter: Letter, actor: User) -> Letter:
     """A supervisor's approval. Four eyes: nobody approves a letter they drafted themselves."""
     if not actor.has_perm("notices.approve_letter"):
         raise PermissionDenied(_("Only a supervisor can approve a letter."))
-    letter = Letter.objects.select_for_update().get(pk=letter.pk)
+    letter = Letter.objects.select_for_update(of=("self",)).select_related("contact").get(pk=letter.pk)
     if letter.created_by_id is not None and letter.created_by_id == actor.pk:
         raise LetterError(_("A letter must be approved by someone other than the person who drafted it."))
     letter.check_transition(Letter.Status.APPROVED)
+    if letter.channel == Letter.Channel.EMAIL and (letter.contact is None or not letter.contact.email):
+        raise LetterError(_("The letter has no platform contact with an email address; choose one first."))
+    # What the supervisor approves is frozen here: the address, and the annex as it is now. Sending
+    # uses these values only, so a later change to the contact or the cases cannot ride on this approval.
     letter.status = Letter.Status.APPROVED
     letter.approved_by = actor
     letter.approved_at = timezone.now()
-    letter.save(update_fields=["status", "approved_by", "approved_at"])
+    letter.recipient_email = _current_recipient(letter)
+    letter.annex_csv = letter_annex_csv(letter=letter)
+    letter.save(update_fields=["status", "approved_by", "approved_at", "recipient_email", "annex_csv"])
     _letter_events(letter=letter, cases=letter.cases.all(), actor=actor, action="approved")
     return letter
 
 
-@transaction.atomic
-def letter_send(*, letter: Letter, actor: User | None) -> Letter:
-    """Send an approved letter through the outbox and move its cases to AWAITING_PLATFORM.
+def _current_recipient(letter: Letter) -> str:
+    if letter.channel == Letter.Channel.EMAIL and letter.contact is not None:
+        return letter.contact.email
+    return ""
 
-    ``actor`` None is the reminder beat task, which sends pre-approved reminder wording.
+
+def _letter_return_to_draft(*, letter: Letter, actor: User | None, reason: str) -> None:
+    """Undo an approval whose frozen values no longer hold; a supervisor must approve it again."""
+    letter.check_transition(Letter.Status.DRAFT)
+    letter.status = Letter.Status.DRAFT
+    letter.approved_by = None
+    letter.approved_at = None
+    letter.recipient_email = ""
+    letter.annex_csv = ""
+    letter.save(update_fields=["status", "approved_by", "approved_at", "recipient_email", "annex_csv"])
+    case_data = {"reason": reason}
+    for case in letter.cases.all():
+        case_event_add(
+            case=case,
+            kind=CaseEvent.Kind.LETTER,
+            actor=actor,
+            data={"letter": letter.pk, "reference": letter.our_reference, "action": "returned to draft", **case_data},
+        )
+
+
+LETTER_WORDING_FIELDS = ("contact", "channel", "legal_basis", "subject", "body")
+
+
+@transaction.atomic
+def letter_update(
+    *,
+    letter: Letter,
+    actor: User,
+    contact: PlatformContact | None,
+    channel: str,
+    legal_basis: str,
+    subject: str,
+    body: str,
+) -> bool:
+    """Change a draft or approved letter's wording or recipient. True if an approval was undone by it."""
+    if not actor.has_perm("notices.change_letter"):
+        raise PermissionDenied(_("You may not change letters."))
+    current = Letter.objects.select_for_update(of=("self",)).get(pk=letter.pk)
+    if current.status not in {Letter.Status.DRAFT, Letter.Status.APPROVED}:
+        raise LetterError(_("A letter that was sent cannot be changed."))
+    new = {"contact": contact, "channel": channel, "legal_basis": legal_basis, "subject": subject, "body": body}
+    changed = [name for name in LETTER_WORDING_FIELDS if getattr(current, name) != new[name]]
+    if not changed:
+        return False
+    for name in changed:
+        setattr(current, name, new[name])
+    current.save(update_fields=changed)
+    if current.status == Letter.Status.APPROVED:
+        _letter_return_to_draft(letter=current, actor=actor, reason=f"changed after approval: {', '.join(changed)}")
+        return True
+    return False
+
+
+def letters_return_to_draft_for_contact(*, contact: PlatformContact, actor: User | None) -> list[Letter]:
+    """Approved letters to a contact whose address changed go back to draft (in the caller's transaction)."""
+    returned = []
+    letters = Letter.objects.select_for_update(of=("self",)).filter(contact=contact, status=Letter.Status.APPROVED)
+    for letter in letters:
+        if letter.recipient_email != contact.email:
+            _letter_return_to_draft(letter=letter, actor=actor, reason="the platform contact's address changed")
+            returned.append(letter)
+    return returned
+
+
+def letter_send(*, letter: Letter, actor: User) -> Letter:
+    """Send an approved letter, exactly as approved, and move its cases to AWAITING_PLATFORM.
+
+    If what was approved no longer holds (the contact's address or the annex changed meanwhile), the
+    letter goes back to draft for a new approval, and the sender is told so.
     """
-    if actor is not None and not actor.has_perm("notices.send_letter"):
+    if not actor.has_perm("notices.send_letter"):
         raise PermissionDenied(_("You may not send letters to platforms."))
+    sent = _letter_send(letter=letter, actor=actor)
+    if sent is None:
+        # Raised after _letter_send's commit, so the return to draft stays.
+        raise LetterError(
+            _(
+                "What the supervisor approved has changed since (the contact's address or the annex): the letter "
+                "is a draft again and needs a new approval."
+            )
+        )
+    return sent
+
+
+@transaction.atomic
+def _letter_send(*, letter: Letter, actor: User) -> Letter | None:
     letter = Letter.objects.select_for_update(of=("self",)).select_related("platform", "contact").get(pk=letter.pk)
     letter.check_transition(Letter.Status.SENT)
-    if letter.channel == Letter.Channel.EMAIL and (letter.contact is None or not letter.contact.email):
+    if letter.recipient_email != _current_recipient(letter) or letter.annex_csv != letter_annex_csv(letter=letter):
+        _letter_return_to_draft(letter=letter, actor=actor, reason="changed after approval")
+        return None
+    if letter.channel == Letter.Channel.EMAIL and not letter.recipient_email:
         raise LetterError(_("The letter has no platform contact with an email address; choose one first."))
     cases = list(Case.objects.select_for_update().filter(letter_cases__letter=letter).order_by("letter_cases__id"))
     refused = [c.reference for c in cases if not _can_be_referred(c)]
@@ -222,13 +258,12 @@ def letter_send(*, letter: Letter, actor: User | None) -> Letter:
     letter.date_sent = now
     letter.response_due_at = due
     letter.next_reminder_at = due if letter.letter_type != LetterType.REMINDER else None
-    letter.annex_csv = letter_annex_csv(letter=letter)
-    letter.save(update_fields=["status", "date_sent", "response_due_at", "next_reminder_at", "annex_csv"])
-    if letter.channel == Letter.Channel.EMAIL and letter.contact is not None:
+    letter.save(update_fields=["status", "date_sent", "response_due_at", "next_reminder_at"])
+    if letter.channel == Letter.Channel.EMAIL:
         notice_queue(
             channel=Channel.EMAIL,
             recipient_kind=Notice.RecipientKind.PLATFORM_CONTACT,
-            address=letter.contact.email,
+            address=letter.recipient_email,
             kind=f"letter_{letter.letter_type.lower()}",
             language=letter.language,
             subject=f"[{letter.our_reference}] {letter.subject}",
@@ -254,7 +289,7 @@ def letter_send(*, letter: Letter, actor: User | None) -> Letter:
 
 
 def letter_remind_overdue() -> int:
-    """Beat task: one automatic REMINDER letter per overdue letter per response period. Returns how many."""
+    """Beat task: one draft REMINDER per overdue letter per response period. Returns how many were drafted."""
     sent = 0
     for letter_id in selectors.letters_due_for_reminder(now=timezone.now()):
         if _letter_remind(letter_id=letter_id) is not None:
@@ -280,6 +315,8 @@ def _letter_remind(*, letter_id: int) -> Letter | None:
     letter.save(update_fields=["next_reminder_at"])
     if not waiting:
         return None
+    if letter.reminders.filter(status__in=[Letter.Status.DRAFT, Letter.Status.APPROVED]).exists():
+        return None  # the last reminder still waits for its approval or sending: one at a time
     reminder = Letter(
         letter_type=LetterType.REMINDER,
         our_reference=reference_next(scope="letter", label="L"),
@@ -289,24 +326,22 @@ def _letter_remind(*, letter_id: int) -> Letter | None:
         legal_basis=letter.legal_basis,
         language=letter.language,
         reminder_of=letter,
-        # Reminders use the approved REMINDER template wording and need no second approval.
-        status=Letter.Status.APPROVED,
-        approved_at=now,
     )
     reminder.subject, reminder.body = _letter_render(
         letter_type=LetterType.REMINDER,
         language=reminder.language,
-        context={
-            "letter": reminder,
-            "original": letter,
-            "platform": letter.platform,
-            "contact": letter.contact,
-            "cases": waiting,
-            "case_count": len(waiting),
-            "legal_basis": letter.legal_basis,
-        },
+        context=selectors.letter_wording_context(
+            our_reference=reminder.our_reference,
+            platform=letter.platform,
+            contact=letter.contact,
+            legal_basis=letter.legal_basis,
+            cases=waiting,
+            original=letter,
+        ),
     )
     reminder.save()
     LetterCase.objects.bulk_create([LetterCase(letter=reminder, case=case) for case in waiting])
+    # A reminder is a draft like any other letter: it goes out only once a supervisor has approved it
+    # and an officer has sent it. Nothing leaves the portal for an outside address unseen.
     _letter_events(letter=reminder, cases=waiting, actor=None, action="drafted")
-    return letter_send(letter=reminder, actor=None)
+    return reminder

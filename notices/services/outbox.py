@@ -30,6 +30,7 @@ from complaints.models import Case, CaseEvent, Complaint, PlatformContact
 from complaints.services import case_event_add
 
 from .. import selectors
+from ..failures import FailureKind, failure_classify
 from ..models import (
     Channel,
     Letter,
@@ -40,8 +41,6 @@ from ..sms import SmsMessage, sms_backend
 logger = logging.getLogger(__name__)
 
 SWEEP_BATCH = 1000
-
-logger = logging.getLogger(__name__)
 
 
 def notice_message_id(*, idempotency_key: str) -> str:
@@ -204,29 +203,44 @@ def notice_send(*, notice_id: int) -> SendResult:
     )
     if claimed != 1:
         return SendResult("SKIPPED")
-    notice = Notice.objects.select_related("letter").get(pk=notice_id)
+    notice = Notice.objects.select_related("letter", "complaint", "contact", "user").get(pk=notice_id)
     try:
         provider_id = _deliver(notice)
     except Exception as exc:  # SMTP, socket, gateway: every failure is recorded and retried alike
-        logger.warning("notice %s attempt %s failed: %s", notice_id, notice.attempts, exc)
-        return _notice_failed(notice=notice, error=f"{type(exc).__name__}: {exc}")
+        kind, error = failure_classify(exc, names=_recipient_names(notice))
+        logger.warning("notice %s attempt %s failed: %s (%s)", notice_id, notice.attempts, kind, error)
+        return _notice_failed(notice=notice, kind=kind, error=error)
     # Whatever happened to the row meanwhile (the sweeper may have reclaimed a slow send), it was sent.
     Notice.objects.filter(pk=notice_id).exclude(status=Notice.Status.SENT).update(
-        status=Notice.Status.SENT, sent_at=timezone.now(), provider_message_id=provider_id[:255], last_error=""
+        status=Notice.Status.SENT,
+        sent_at=timezone.now(),
+        provider_message_id=provider_id[:255],
+        last_error="",
+        last_error_kind="",
     )
     return SendResult(Notice.Status.SENT)
 
 
-def _notice_failed(*, notice: Notice, error: str) -> SendResult:
+def _recipient_names(notice: Notice) -> list[str]:
+    """Names a provider's answer may quote back, to be taken out of it."""
+    names = [notice.complaint.full_name] if notice.complaint else []
+    if notice.contact:
+        names.append(notice.contact.name)
+    if notice.user:
+        names += [notice.user.get_full_name(), notice.user.username]
+    return names
+
+
+def _notice_failed(*, notice: Notice, kind: str, error: str) -> SendResult:
     now = timezone.now()
     if notice.attempts >= settings.NOTICE_MAX_ATTEMPTS:
         Notice.objects.filter(pk=notice.pk, status=Notice.Status.SENDING).update(
-            status=Notice.Status.DEAD, last_error=error[:2000]
+            status=Notice.Status.DEAD, last_error=error, last_error_kind=kind
         )
         return SendResult(Notice.Status.DEAD)
     delay = notice_backoff(attempts=notice.attempts)
     Notice.objects.filter(pk=notice.pk, status=Notice.Status.SENDING).update(
-        status=Notice.Status.FAILED, last_error=error[:2000], next_attempt_at=now + delay
+        status=Notice.Status.FAILED, last_error=error, last_error_kind=kind, next_attempt_at=now + delay
     )
     return SendResult(Notice.Status.FAILED, retry_in=delay.total_seconds())
 
@@ -242,13 +256,17 @@ def notice_sweep() -> dict[str, int]:
     # and the tests can see where a second copy may have gone out. The Message-ID stays the same.
     reclaimed = Notice.objects.filter(pk__in=stuck, status=Notice.Status.SENDING, claimed_at__lt=cutoff)
     dead = reclaimed.filter(attempts__gte=settings.NOTICE_MAX_ATTEMPTS).update(
-        status=Notice.Status.DEAD, possible_duplicate=True, last_error="worker lost while sending"
+        status=Notice.Status.DEAD,
+        possible_duplicate=True,
+        last_error="worker lost while sending",
+        last_error_kind=FailureKind.WORKER_LOST,
     )
     retried = reclaimed.update(
         status=Notice.Status.FAILED,
         possible_duplicate=True,
         next_attempt_at=now,
         last_error="worker lost while sending",
+        last_error_kind=FailureKind.WORKER_LOST,
     )
     due_before = now - timedelta(seconds=settings.NOTICE_REPUBLISH_AFTER_SECONDS)
     due = set(selectors.notices_due_for_publish(due_before=due_before, limit=SWEEP_BATCH))

@@ -9,13 +9,13 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
-from django.core.files.uploadedfile import UploadedFile
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from complaints.models import Case, CaseEvent
+from complaints.models import Case, CaseEvent, PiiAccessLog
 from complaints.models import InvalidTransition as CaseInvalidTransition
-from complaints.services import case_event_add, case_transition
+from complaints.services import EvidenceUpload, case_event_add, case_transition
 
 from ..models import (
     Letter,
@@ -72,7 +72,7 @@ def reply_record(
     ticket_ref: str,
     text: str,
     outcomes: Sequence[CaseOutcomeInput],
-    attachments: Sequence[UploadedFile],
+    attachments: Sequence[EvidenceUpload],
     actor: User,
     kind: str = Reply.Kind.DECISION,
 ) -> Reply:
@@ -98,12 +98,9 @@ def reply_record(
     )
     for upload in attachments:
         attachment = ReplyAttachment(
-            reply=reply,
-            original_name=(upload.name or "attachment")[:255],
-            content_type=(upload.content_type or "")[:100],
-            size=upload.size or 0,
+            reply=reply, original_name=upload.original_name, content_type=upload.content_type, size=upload.size
         )
-        attachment.file.save("reply", upload, save=False)
+        attachment.file.save("reply", ContentFile(upload.content), save=False)
         attachment.save()
     # The reply answers the letter and, for a reminder, the letter it reminded about: both stop reminding.
     answered = [letter.pk] + ([letter.reminder_of_id] if letter.reminder_of_id else [])
@@ -139,3 +136,24 @@ def reply_record(
                 responded_at=received_at,
             )
     return reply
+
+
+def reply_attachment_download(*, attachment: ReplyAttachment, actor: User) -> ReplyAttachment:
+    """Let a member of staff with the attachment permission download it, and put the download on record.
+
+    A platform's reply can name complainants and quote their posts, so it is read under the same
+    rule as evidence: a permission of its own (supervisors and correspondence officers), and a row in
+    the PII access log for each download.
+    """
+    if not actor.has_perm("notices.view_replyattachment"):
+        raise PermissionDenied(_("You may not download the platforms' attachments."))
+    PiiAccessLog.objects.create(
+        user=actor,
+        action=PiiAccessLog.Action.EVIDENCE,
+        detail={
+            "reply_attachment": attachment.pk,
+            "reply": attachment.reply_id,
+            "letter": attachment.reply.letter.our_reference,
+        },
+    )
+    return attachment

@@ -214,6 +214,8 @@ SMS_FILE_PATH = env.str("SMS_FILE_PATH", default=str(VAR_DIR / "sms"))
 SMS_GATEWAY_URL = env.str("SMS_GATEWAY_URL", default="")
 SMS_GATEWAY_TOKEN = env.str("SMS_GATEWAY_TOKEN", default="")
 SMS_SENDER_ID = env.str("SMS_SENDER_ID", default=REGULATOR_SHORT_NAME)
+# Where citizens reach the public site: the tracking link in every SMS. Required in production.
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
 SMS_TIMEOUT = env.int("SMS_TIMEOUT", default=10)
 LETTER_LEGAL_BASIS = env.str("LETTER_LEGAL_BASIS", default="PECA 2016 s.37")
 

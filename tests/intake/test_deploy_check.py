@@ -26,6 +26,7 @@ def production_env(**overrides: str) -> dict[str, str]:
             "EMAIL_URL": "smtp+tls://mailer:secret@smtp.internal:587",
             "ALLOWED_HOSTS": "complaints.pta.gov.pk",
             "CSRF_TRUSTED_ORIGINS": "https://complaints.pta.gov.pk",
+            "PUBLIC_BASE_URL": "https://complaints.pta.gov.pk",
             "FIELD_ENCRYPTION_SALTS": f"{secrets.token_hex(16)},{secrets.token_hex(16)}",
             "PII_HASH_KEY": secrets.token_urlsafe(48),
             "SMS_GATEWAY_URL": "https://sms.internal/api/send",

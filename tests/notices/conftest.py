@@ -55,12 +55,21 @@ def _publishing_not_paused(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @dataclass
 class RecordingHandler:
-    """Keeps every message it accepts. ``refuse`` answers 550; ``hold`` keeps a client waiting after
+    """Keeps every message it accepts. ``refuse`` answers 550 to the data, ``refuse_recipient`` to the
+    recipient; ``hold`` keeps a client waiting after
     the message is stored, so a test can kill the sender between 'accepted' and 'acknowledged'."""
 
     messages: list[EmailMessage] = field(default_factory=list)
     refuse: bool = False
+    refuse_recipient: bool = False
     hold: bool = False
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
+        if self.refuse_recipient:
+            # As real servers do: the refusal quotes the address back.
+            return f"550 5.1.1 <{address}>: Recipient address rejected: mailbox of Farah Qureshi +923001234567 unknown"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         if self.refuse:
@@ -96,6 +105,7 @@ class SmtpServer:
     def reset(self) -> None:
         self.handler.messages.clear()
         self.handler.refuse = False
+        self.handler.refuse_recipient = False
         self.handler.hold = False
 
 

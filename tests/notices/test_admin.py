@@ -59,10 +59,17 @@ def test_zara_refers_sana_approves_zara_sends_and_records_the_reply(staff_client
     assert letter.status == Letter.Status.SENT
     assert set(Case.objects.values_list("status", flat=True)) == {Case.Status.AWAITING_PLATFORM}
 
-    annex = as_zara.get(reverse("admin:notices_letter_annex", args=[letter.pk]))
+    # The annex names complainants: a correspondence officer (no PII permission) cannot download it.
+    annex_url = reverse("admin:notices_letter_annex", args=[letter.pk])
+    assert as_zara.get(annex_url).status_code == 403
+    assert (
+        "Download annex" not in as_zara.get(reverse("admin:notices_letter_change", args=[letter.pk])).content.decode()
+    )
+    annex = as_sana.get(annex_url)
     assert annex["Content-Type"].startswith("text/csv") and len(annex.content.decode().strip().splitlines()) == 4
-    # The three complainants consented, so their details are in the file: each export is on record.
-    exported = PiiAccessLog.objects.filter(action=PiiAccessLog.Action.EXPORT, user=zara)
+    # The three complainants consented, so their names are in the file: each export is on record.
+    assert not PiiAccessLog.objects.filter(user=zara).exists()
+    exported = PiiAccessLog.objects.filter(action=PiiAccessLog.Action.EXPORT, user=sana)
     assert sorted(exported.values_list("complaint__case", flat=True)) == sorted(c.pk for c in cases_in_review)
 
     reply_url = reverse("admin:notices_letter_reply", args=[letter.pk])

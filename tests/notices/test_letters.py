@@ -12,11 +12,13 @@ from django.core.files.storage import storages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from complaints.evidence import evidence_validate
 from complaints.models import Case, CaseEvent
 from complaints.services import complaint_reject
 from notices import services
 from notices.models import InvalidTransition, Letter, LetterType, Notice, Reply, ReplyCaseOutcome
 from tests.factories import complaint_create
+from tests.intake.test_evidence import pdf_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -60,11 +62,8 @@ def test_a_batch_letter_with_300_cases_renders_and_its_annex_holds_pii_only_wher
         row = by_handle[f"voice_{i:03d}"]
         assert row["our_reference"] == letter.our_reference and row["case_reference"] == complaint.case.reference
         assert row["account_url"] == f"https://x.com/voice_{i:03d}" and row["action"] == "Account suspended"
-        if complaint.consent_share_with_platform:
-            assert row["complainant_names"] == complaint.full_name
-            assert complaint.email in row["complainant_contacts"] and complaint.mobile in row["complainant_contacts"]
-        else:
-            assert row["complainant_names"] == row["complainant_contacts"] == ""
+        expected = complaint.full_name if complaint.consent_share_with_platform else ""
+        assert row["consenting_complainant_names"] == expected
     assert CaseEvent.objects.filter(kind=CaseEvent.Kind.LETTER, data__action="drafted").count() == 300
 
     services.letter_approve(letter=letter, actor=sana)
@@ -144,7 +143,9 @@ def test_a_reply_moves_cases_records_outcomes_and_keeps_the_attachment_private(z
             services.CaseOutcomeInput(case=decided, action_taken="YES", outcome=Case.Outcome.REINSTATED),
             services.CaseOutcomeInput(case=undecided, action_taken="UNSPECIFIED"),
         ],
-        attachments=[SimpleUploadedFile("decision.pdf", b"%PDF-1.4 test", content_type="application/pdf")],
+        attachments=evidence_validate(
+            [SimpleUploadedFile("decision.pdf", pdf_bytes(), content_type="application/pdf")]
+        ),
         actor=zara,
     )
     decided.refresh_from_db()
@@ -208,11 +209,20 @@ def test_an_overdue_letter_gets_one_reminder_per_overdue_period(zara, sana, x_co
     assert services.letter_remind_overdue() == 1
     assert services.letter_remind_overdue() == 0  # once per period
     reminder = Letter.objects.get(reminder_of=letter)
-    assert reminder.letter_type == LetterType.REMINDER and reminder.status == Letter.Status.SENT
+    # A reminder is drafted, not sent: it waits for a supervisor like any other letter.
+    assert reminder.letter_type == LetterType.REMINDER and reminder.status == Letter.Status.DRAFT
+    assert reminder.approved_by is None and not Notice.objects.filter(letter=reminder).exists()
     assert letter.our_reference in reminder.subject and reminder.cases.count() == 2
-    assert Notice.objects.filter(letter=reminder, recipient_kind="PLATFORM_CONTACT").count() == 1
+    assert f"{timezone.localtime(letter.date_sent):%Y-%m-%d}" in reminder.body
     letter.refresh_from_db()
     assert letter.next_reminder_at > timezone.now() + timedelta(hours=letter.platform.response_hours - 1)
+    # Another overdue period while the reminder still waits: no second reminder on top of it.
+    Letter.objects.filter(pk=letter.pk).update(next_reminder_at=timezone.now() - timedelta(minutes=1))
+    assert services.letter_remind_overdue() == 0
+    services.letter_approve(letter=reminder, actor=sana)
+    reminder = services.letter_send(letter=reminder, actor=zara)
+    assert reminder.status == Letter.Status.SENT
+    assert Notice.objects.filter(letter=reminder, recipient_kind="PLATFORM_CONTACT").count() == 1
     # A reply to the reminder answers the original too: no more reminders.
     services.reply_record(
         letter=reminder,

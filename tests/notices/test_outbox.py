@@ -8,7 +8,7 @@ from unittest import mock
 import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from complaints.models import CaseEvent
@@ -79,8 +79,8 @@ def test_citizen_without_email_gets_an_sms_in_urdu():
     complaint = complaint_create(email="", preferred_language="ur")
     notice = Notice.objects.get(complaint=complaint)
     assert (notice.channel, notice.address, notice.language) == ("SMS", complaint.mobile, "ur")
-    assert "آپ کا حوالہ نمبر" in notice.body
-    assert notice.body.rstrip().endswith("پاکستان ٹیلی کمیونیکیشن اتھارٹی")  # signed in Urdu too
+    assert complaint.reference in notice.body and "موصول" in notice.body
+    assert notice.body.rstrip().endswith("/ur/complaints/track/")  # the tracking page, in Urdu
 
 
 def test_send_claims_once_and_uses_a_deterministic_message_id():
@@ -115,7 +115,7 @@ def test_failures_back_off_exponentially_with_a_cap_then_go_dead(settings):
         Notice.objects.filter(pk=notice.pk).update(next_attempt_at=timezone.now())
         assert services.notice_send(notice_id=notice.pk).status == "DEAD"
     notice.refresh_from_db()
-    assert notice.status == "DEAD" and notice.attempts == 3 and "connection refused" in notice.last_error
+    assert notice.status == "DEAD" and notice.attempts == 3 and notice.last_error_kind == "CONNECTION"
 
 
 def test_supervisor_retries_a_dead_notice(sana, zara, django_capture_on_commit_callbacks):
@@ -180,3 +180,13 @@ def test_rate_limit_throttles_a_channel(settings):
         throttled = services.notice_send(notice_id=second.pk)
     assert (throttled.status, throttled.retry_in) == ("THROTTLED", 1.0)
     assert Notice.objects.get(pk=second.pk).status == "QUEUED"
+
+
+def test_a_citizens_address_and_notice_body_are_encrypted_at_rest():
+    complaint = complaint_create(full_name="Farah Qureshi", email="farah@example.pk")
+    notice = Notice.objects.get(complaint=complaint)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT address, body FROM notices_notice WHERE id = %s", [notice.pk])
+        address, body = cursor.fetchone()
+    assert "farah" not in address and "Farah" not in body and complaint.reference not in body
+    assert notice.address == "farah@example.pk" and "Farah Qureshi" in notice.body
