@@ -18,7 +18,7 @@ from django.db import connection
 from complaints.models import Case, Complaint
 from complaints.services import case_transition, complaint_accept, complaint_pii_reveal
 from notices.models import Letter
-from notices.services.letters import letter_annex_download, letter_approve, letter_draft_for_cases, letter_send
+from notices.services import letter_annex_download, letter_approve, letter_draft_for_cases, letter_send
 from tests.intake.conftest import NEW_URL, form_data, png_bytes, upload
 
 pytestmark = pytest.mark.django_db
@@ -106,11 +106,6 @@ def test_no_complaints_or_other_table_holds_a_complainant_detail_in_clear(journe
     assert hits == {}
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="Notice address/body and the letter annex are encrypted on another branch (security issue #7); "
-    "the lead makes this strict at merge",
-)
 def test_no_notices_table_holds_a_complainant_detail_in_clear(journey_needles):
     hits = {table: found for table, found in found_in_clear(journey_needles).items() if table.startswith("notices_")}
     assert hits == {}
