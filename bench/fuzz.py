@@ -92,7 +92,13 @@ def main() -> int:
     )
     setup_test_environment()
     databases = setup_databases(verbosity=0, interactive=False)
-    limits = override_settings(COMPLAINT_RATE_PER_IP="1000000/h", TRACK_RATE_PER_IP="1000000/h")
+    # In-process caches: the shared Redis database is flushed by every test run on this machine.
+    local = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    limits = override_settings(
+        COMPLAINT_RATE_PER_IP="1000000/h",
+        TRACK_RATE_PER_IP="1000000/h",
+        CACHES={"default": {**local, "LOCATION": "fuzz"}, "ratelimit": {**local, "LOCATION": "fuzz-ratelimit"}},
+    )
     limits.enable()
     started = time.time() - 1
     try:

@@ -280,6 +280,8 @@ def ratelimit_cache(redis_url: str) -> dict[str, Any]:
 
 CACHES["ratelimit"] = ratelimit_cache(REDIS_URL)
 RATELIMIT_USE_CACHE = "ratelimit"
+# A counter that expires between django-ratelimit's add and incr reads as "no count": let that through.
+RATELIMIT_FAIL_OPEN = True
 RATELIMIT_VIEW = "complaints.views.rate_limited"
 COMPLAINT_RATE_PER_IP = env.str("COMPLAINT_RATE_PER_IP", default="10/h")
 COMPLAINT_RATE_PER_CNIC = env.str("COMPLAINT_RATE_PER_CNIC", default="3/d")

@@ -124,7 +124,9 @@ names = st.one_of(
 
 
 def uploads(contents: list[bytes], file_names: list[str]) -> list[SimpleUploadedFile]:
-    return [SimpleUploadedFile(name or "f", content) for content, name in zip(contents, file_names, strict=False)]
+    # Django's multipart parser keeps only a name's last part; SimpleUploadedFile refuses the rest.
+    safe = [name.replace("/", "_").replace("\\", "_").strip(". ") or "f" for name in file_names]
+    return [SimpleUploadedFile(name, content) for content, name in zip(contents, safe, strict=False)]
 
 
 @st.composite
