@@ -257,7 +257,7 @@ EVIDENCE_MAX_PIXELS = env.int("EVIDENCE_MAX_PIXELS", default=40_000_000)
 # Decoding is bounded per picture by the memory its pixels need at once (decoded plus one converted or
 # rotated copy) and per request by the pixels decoded in all, so five files cannot take five times it.
 EVIDENCE_MAX_DECODE_BYTES = env.int("EVIDENCE_MAX_DECODE_BYTES", default=160 * 1024 * 1024)
-EVIDENCE_MAX_REQUEST_PIXELS = env.int("EVIDENCE_MAX_REQUEST_PIXELS", default=60_000_000)
+EVIDENCE_MAX_REQUEST_PIXELS = env.int("EVIDENCE_MAX_REQUEST_PIXELS", default=64_000_000)
 # Django refuses a request body over this size with a 400 before our form sees it; leave room for
 # the maximum number of maximum-size files plus the text fields.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024

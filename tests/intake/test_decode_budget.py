@@ -31,6 +31,8 @@ def test_five_pictures_at_the_cap_take_less_than_200_mb_and_a_few_seconds_togeth
     assert audit["peak_growth_mb"] < 200
     assert audit["seconds"] < 15
     assert results["5x6000x3000-rgb"]["peak_growth_mb"] < 200
+    photos = results["5-phone-photos-4032x3024-rgb"]
+    assert photos["accepted"] == 5 and photos["peak_growth_mb"] < 200
     over = results["over-the-pixel-cap-6400x6400-rgba"]
     assert over["refused"] == 5 and over["seconds"] < 2
 
