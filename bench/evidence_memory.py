@@ -4,8 +4,9 @@
 
 Scenarios: the audit's request (five 6300×6300 RGBA PNGs, which once took 29 s and grew a worker from
 74 MB to 720 MB), five pictures that each fit the per-picture budget and together exceed the request's
-pixel budget, and five pictures just over the pixel cap. The growth is the peak resident size
-(VmHWM, reset before each scenario) minus the resident size before it. Needs no database.
+pixel budget, five 12 MP phone photos (which must all pass), and five pictures just over the pixel
+cap. The growth is the peak resident size (VmHWM, reset before each scenario) minus the resident size
+before it. Needs no database.
 """
 
 from __future__ import annotations
@@ -65,6 +66,7 @@ def main() -> None:
     results = [
         measure("audit-5x6300x6300-rgba", [big_png(6300, 6300, mode="RGBA")] * 5),
         measure("5x6000x3000-rgb", [big_png(6000, 3000, mode="RGB")] * 5),
+        measure("5-phone-photos-4032x3024-rgb", [big_png(4032, 3024, mode="RGB")] * 5),
         measure("over-the-pixel-cap-6400x6400-rgba", [big_png(6400, 6400, mode="RGBA")] * 5),
     ]
     if "--json" in sys.argv:

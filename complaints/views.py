@@ -37,8 +37,8 @@ CNIC_REVIEW_NOTE = (
 
 
 def _cnic_key(group: str, request: HttpRequest) -> str:
-    # Keyed hash: the CNIC itself never reaches the cache. Unparsable CNICs share one bucket; the
-    # form turns them away anyway.
+    # Keyed hash: the CNIC itself never reaches the cache. Only valid forms are counted, but the key
+    # reads the raw POST, whose CNIC may be spelled with Urdu digits or spaces.
     try:
         return pii_hash(cnic_clean(request.POST.get("cnic", "")))
     except ValidationError:

@@ -13,11 +13,34 @@ import logging
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.utils.translation import gettext_lazy as _
 
 from .context_processors import regulator
 
 logger = logging.getLogger(__name__)
 
+TEMPLATE = "error.html"
+PAGES = {
+    400: (
+        _("The request could not be read"),
+        _("Your browser sent something we could not read. Go back, reload the page and try again."),
+    ),
+    403: (
+        _("Not allowed"),
+        _("This page cannot be opened from here. If you were sending a form, reload the page and send it again."),
+    ),
+    404: (
+        _("Page not found"),
+        _("There is no page at this address. Check the link, or use the links at the top of the page."),
+    ),
+    500: (
+        _("Something went wrong"),
+        _(
+            "The fault is ours. Please try again in a few minutes. If you already received a reference, "
+            "your complaint is filed and you do not need to send it again."
+        ),
+    ),
+}
 LAST_RESORT = {
     400: "Bad request. / درخواست پڑھی نہیں جا سکی۔",
     403: "Forbidden. / اجازت نہیں۔",
@@ -27,15 +50,17 @@ LAST_RESORT = {
 
 
 def _error_page(request: HttpRequest | None, status: int) -> HttpResponse:
-    template = f"{status}.html"
+    title, message = PAGES[status]
+    page = {"title": title, "message": message}
     if request is not None:
         try:
-            return render(request, template, status=status)
+            return render(request, TEMPLATE, page, status=status)
         except Exception as exc:  # the page must come out whatever is broken
             logger.warning("error page %s could not use the request: %s", status, type(exc).__name__)
     try:
         # Only the regulator's name from the context processors: it needs nothing but settings.
-        return HttpResponse(render_to_string(template, regulator(request)), status=status)  # type: ignore[arg-type]
+        context = {**regulator(request), **page}  # type: ignore[arg-type]
+        return HttpResponse(render_to_string(TEMPLATE, context), status=status)
     except Exception as exc:  # as above
         logger.error("error page %s could not be rendered: %s", status, type(exc).__name__)
     return HttpResponse(LAST_RESORT[status], status=status, content_type="text/plain; charset=utf-8")

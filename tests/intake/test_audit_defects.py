@@ -141,16 +141,21 @@ def test_the_end_of_a_large_jpeg_is_found_without_a_python_loop_over_its_bytes()
     out = io.BytesIO()
     Image.frombytes("RGB", (2000, 1500), os.urandom(2000 * 1500 * 3)).save(out, format="JPEG", quality=95)
     content = out.getvalue()
-    megabytes = len(content) / 1024 / 1024
-    assert megabytes > 3
+    assert len(content) > 3 * 1024 * 1024
 
     started = time.perf_counter()
-    for _ in range(5):
-        image_structure_check("image/jpeg", content)
-    per_megabyte = (time.perf_counter() - started) / 5 / megabytes
+    image_structure_check("image/jpeg", content)
+    checked = time.perf_counter() - started
+    # The least any Python loop over each byte costs, measured now on this (shared, noisy) machine.
+    started = time.perf_counter()
+    position, size = 0, len(content)
+    while position < size:
+        if content[position] == 0xFF:
+            pass
+        position += 1
+    byte_loop = time.perf_counter() - started
 
-    # The byte loop cost about 0.24 s per MB; the regular expression costs about a millisecond.
-    assert per_megabyte < 0.03
+    assert checked < byte_loop / 4
 
 
 def test_a_pdf_carrying_a_zip_with_an_unlisted_version_byte_is_refused():
