@@ -35,7 +35,7 @@ browser:
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy complaints notices regulator_portal
+	$(VENV)/bin/mypy complaints notices reports regulator_portal
 
 messages: install
 	$(PY) manage.py makemessages -l ur --ignore=.venv --ignore=var --no-obsolete

@@ -9,7 +9,6 @@ INSTALLED_APPS). Each action is shown only to users with ``reports.export_data``
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import partial
 from typing import Any, cast
 
 from django.contrib import admin, messages
@@ -84,31 +83,35 @@ def _export(
     return response
 
 
-def _action(fmt: str, *, every: bool) -> ExportAction:
-    label = Format(fmt).label
-    if every:
-        description = _("Export all that match the current filters (%(format)s)") % {"format": label}
-    else:
-        description = _("Export selected (%(format)s)") % {"format": label}
+DESCRIPTIONS = {
+    (False, Format.CSV): _("Export selected (CSV)"),
+    (False, Format.XLSX): _("Export selected (XLSX)"),
+    (True, Format.CSV): _("Export all that match the current filters (CSV)"),
+    (True, Format.XLSX): _("Export all that match the current filters (XLSX)"),
+}
 
+
+def _action(fmt: str, *, every: bool) -> ExportAction:
     def action(model_admin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Any]) -> HttpResponseBase | None:
         return _export(model_admin, request, queryset, fmt=fmt, every=every)
 
     action.__name__ = f"reports_export_{'all' if every else 'selected'}_{fmt}"
-    return admin.action(description=description, permissions=["export"])(action)
+    return admin.action(description=DESCRIPTIONS[every, Format(fmt)], permissions=["export"])(action)
 
 
 EXPORT_ACTIONS = [_action(fmt, every=every) for every in (False, True) for fmt in (Format.CSV, Format.XLSX)]
 
 
-def _has_export_permission(model_admin: admin.ModelAdmin, request: HttpRequest) -> bool:
+def _has_export_permission(request: HttpRequest) -> bool:
     return user_may_export(request.user)
 
 
 def export_actions_attach(model: type[Model]) -> None:
+    """Add the export actions to the admin registered for ``model``, for users with reports.export_data."""
     model_admin = admin.site.get_model_admin(model)
     model_admin.actions = [*(model_admin.actions or []), *EXPORT_ACTIONS]
-    model_admin.has_export_permission = partial(_has_export_permission, model_admin)  # type: ignore[attr-defined]
+    # The actions' permissions=["export"] make Django ask the admin for has_export_permission(request).
+    model_admin.has_export_permission = _has_export_permission  # type: ignore[attr-defined]
 
 
 for exportable in MODEL_DATASETS:

@@ -141,14 +141,32 @@ def export_start(
             user=user, spec=spec, fmt=fmt, via=ExportLog.Via.JOB, filters=filters, row_count=total, with_pii=with_pii
         )
         job = ExportJob.objects.create(log=log, source=source, rows_total=total)
-        transaction.on_commit(lambda: _publish(job.pk))
+        transaction.on_commit(lambda: export_job_publish(job_id=job.pk))
     return job
 
 
-def _publish(job_id: int) -> None:
-    from .tasks import export_job_run_task
+def export_job_publish(*, job_id: int) -> None:
+    """Hand a job to the `long` queue. Never raises: a job whose publish was lost stays QUEUED, and
+    the sweeper (export_jobs_sweep) publishes it again; the claim makes a second delivery a no-op."""
+    from .tasks import export_job_run_task  # tasks.py imports this module
 
-    export_job_run_task.delay(job_id)
+    try:
+        export_job_run_task.apply_async((job_id,), retry=False)
+    except Exception:
+        logger.warning("export job %s not published; the sweeper will publish it", job_id, exc_info=True)
+
+
+def export_jobs_sweep(*, now: datetime | None = None) -> int:
+    """Publish again the jobs still QUEUED a while after they were asked for; returns how many."""
+    waited = (now or timezone.now()) - timedelta(seconds=settings.EXPORT_REPUBLISH_AFTER_SECONDS)
+    waiting = list(
+        ExportJob.objects.using("default")
+        .filter(status=ExportJob.Status.QUEUED, log__at__lt=waited)
+        .values_list("pk", flat=True)
+    )
+    for job_id in waiting:
+        export_job_publish(job_id=job_id)
+    return len(waiting)
 
 
 def _stream(*, spec: DatasetSpec, queryset: QuerySet[Model], fmt: str, with_pii: bool) -> Iterator[bytes]:

@@ -25,3 +25,8 @@ def export_job_run_task(job_id: int) -> str:
 @shared_task
 def exports_expire_task() -> int:
     return services.exports_expire()
+
+
+@shared_task
+def export_jobs_sweep_task() -> int:
+    return services.export_jobs_sweep()

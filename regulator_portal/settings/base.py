@@ -171,7 +171,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "complaints.tasks.cases_escalate_overdue_task",
         "schedule": 60.0 * env.int("CASE_ESCALATION_INTERVAL_MINUTES", default=15),
     },
-    # Reports: delete export files past their expiry (docs/reports.md).
+    # Reports: publish export jobs whose first publish was lost; delete files past their expiry (docs/reports.md).
+    "reports-exports-sweep": {"task": "reports.tasks.export_jobs_sweep_task", "schedule": 60.0},
     "reports-exports-expire": {"task": "reports.tasks.exports_expire_task", "schedule": 60.0 * 15},
 }
 CELERY_TIMEZONE = "Asia/Karachi"
@@ -387,6 +388,8 @@ EXPORT_STREAM_MAX_ROWS = env.int("EXPORT_STREAM_MAX_ROWS", default=10_000)
 EXPORT_EXPIRY_HOURS = env.int("EXPORT_EXPIRY_HOURS", default=24)
 # Rows fetched per round trip from the server-side cursor, and how often a job records its progress.
 EXPORT_CHUNK_ROWS = env.int("EXPORT_CHUNK_ROWS", default=5_000)
+# A job still QUEUED this long after it was asked for lost its publish (Redis was down): beat publishes it again.
+EXPORT_REPUBLISH_AFTER_SECONDS = env.int("EXPORT_REPUBLISH_AFTER_SECONDS", default=2 * 60)
 # Who a scheduled export (manage.py report_export) is logged as: an inactive account that cannot sign in.
 EXPORT_SYSTEM_USERNAME = env.str("EXPORT_SYSTEM_USERNAME", default="system")
 

@@ -119,3 +119,21 @@ def test_a_large_export_is_queued_then_written_by_the_worker_with_progress_then_
     assert job.rows_written == 31
     data = body_of(client.get(reverse("admin:reports_exportjob_download", args=[job.pk])))
     assert len(xlsx_sheets(data)["Data"]) == 32
+
+
+@pytest.mark.django_db
+def test_a_job_whose_publish_was_lost_is_published_again_by_the_sweeper(omar, staff_client, x_platform, settings):
+    import redis
+
+    settings.EXPORT_STREAM_MAX_ROWS = 0
+    broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    broker.delete("long")
+    job = _ask_for_job(staff_client(omar), x_platform)  # the test client runs no on_commit: never published
+    assert broker.llen("long") == 0
+
+    assert services.export_jobs_sweep() == 0  # asked for just now: it may still be on its way
+    assert services.export_jobs_sweep(now=timezone.now() + timedelta(minutes=3)) == 1
+    assert broker.llen("long") == 1
+    assert export_job_run_task.run(job.pk) == "DONE"
+    assert services.export_jobs_sweep(now=timezone.now() + timedelta(minutes=3)) == 0
+    broker.delete("long")
