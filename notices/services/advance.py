@@ -425,7 +425,8 @@ def advance_notice_final_action(
         raise AdvanceNoticeError(
             _("The platform already reported that it %(action)s.") % {"action": notice.get_final_action_display()}
         )
-    old = {"action": notice.final_action, "date": notice.final_action_date, "note": notice.final_action_note}
+    old_date = notice.final_action_date.isoformat() if notice.final_action_date else None
+    old = {"action": notice.final_action, "date": old_date, "note": notice.final_action_note}
     notice.final_action, notice.final_action_note = action, note.strip()
     notice.final_action_date = notice._meta.get_field("final_action_date").clean(date, notice)
     notice.final_action_recorded_at = timezone.now()
@@ -435,7 +436,7 @@ def advance_notice_final_action(
         kind=AdvanceNoticeEvent.Kind.FINAL_ACTION,
         actor=actor,
         data={
-            "old": {**old, "date": old["date"].isoformat() if old["date"] else None},
+            "old": old,
             "new": {"action": action, "date": notice.final_action_date.isoformat(), "note": notice.final_action_note},
         },
     )
