@@ -1,8 +1,23 @@
-"""Every write in the notices app, by concern: the outbox, notices to citizens and staff, letters, replies.
+"""Every write in the notices app, by concern: the outbox, notices to citizens and staff, letters, replies,
+advance notices and webhook pushes.
 
 The public names are re-exported here so callers keep writing ``from notices import services``.
 """
 
+from .advance import (
+    advance_notice_approve,
+    advance_notice_assign,
+    advance_notice_autoassign,
+    advance_notice_check_unique,
+    advance_notice_event_add,
+    advance_notice_final_action,
+    advance_notice_lapse_overdue,
+    advance_notice_link,
+    advance_notice_respond,
+    advance_notice_response_payload,
+    advance_notice_submit,
+    advance_notice_warn_due,
+)
 from .annex import letter_annex_csv, letter_annex_download
 from .citizen import case_overdue_notify, case_status_notify, citizen_notify
 from .contacts import platform_contact_delete, platform_contact_save
@@ -26,9 +41,24 @@ from .outbox import (
     notice_sweep,
 )
 from .replies import CaseOutcomeInput, reply_attachment_download, reply_check, reply_record
+from .webhooks import platform_push, webhook_deliver
 from .wording import letter_template_delete, letter_template_save, wording_compile, wording_render
 
 __all__ = [
+    "advance_notice_approve",
+    "advance_notice_assign",
+    "advance_notice_autoassign",
+    "advance_notice_check_unique",
+    "advance_notice_event_add",
+    "advance_notice_final_action",
+    "advance_notice_lapse_overdue",
+    "advance_notice_link",
+    "advance_notice_respond",
+    "advance_notice_response_payload",
+    "advance_notice_submit",
+    "advance_notice_warn_due",
+    "platform_push",
+    "webhook_deliver",
     "CaseOutcomeInput",
     "LetterError",
     "SendResult",

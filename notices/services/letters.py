@@ -28,6 +28,7 @@ from ..models import (
 )
 from .annex import letter_annex_csv
 from .outbox import notice_queue
+from .webhooks import letter_push_payload, platform_push
 from .wording import wording_render
 
 
@@ -272,6 +273,13 @@ def _letter_send(*, letter: Letter, actor: User) -> Letter | None:
             letter=letter,
             contact=letter.contact,
         )
+    platform_push(
+        platform=letter.platform,
+        event="letter.sent",
+        data=letter_push_payload(letter=letter, cases=cases),
+        key=f"letter:{letter.pk}:send",
+        letter=letter,
+    )
     for case in cases:
         if case.status != Case.Status.AWAITING_PLATFORM:
             if Case.Status.REFERRED_TO_PLATFORM in Case.TRANSITIONS[case.status]:

@@ -37,6 +37,8 @@ from ..models import (
     Notice,
 )
 from ..sms import SmsMessage, sms_backend
+from ..webhooks import WebhookRefused
+from .webhooks import webhook_deliver
 
 logger = logging.getLogger(__name__)
 
@@ -171,6 +173,8 @@ def notice_backoff(*, attempts: int) -> timedelta:
 def _deliver(notice: Notice) -> str:
     """Send through the channel; returns the provider's message id or raises."""
     message_id = notice_message_id(idempotency_key=notice.idempotency_key)
+    if notice.channel == Channel.WEBHOOK:
+        return webhook_deliver(notice=notice)
     if notice.channel == Channel.SMS:
         return sms_backend().send(SmsMessage(to=notice.address, body=notice.body, message_id=message_id.strip("<>")))
     email = EmailMessage(
@@ -209,7 +213,8 @@ def notice_send(*, notice_id: int) -> SendResult:
     except Exception as exc:  # SMTP, socket, gateway: every failure is recorded and retried alike
         kind, error = failure_classify(exc, names=_recipient_names(notice))
         logger.warning("notice %s attempt %s failed: %s (%s)", notice_id, notice.attempts, kind, error)
-        return _notice_failed(notice=notice, kind=kind, error=error)
+        # A receiver that refuses the push (a 4xx other than 408/429) will refuse it again: no retries.
+        return _notice_failed(notice=notice, kind=kind, error=error, permanent=isinstance(exc, WebhookRefused))
     # Whatever happened to the row meanwhile (the sweeper may have reclaimed a slow send), it was sent.
     Notice.objects.filter(pk=notice_id).exclude(status=Notice.Status.SENT).update(
         status=Notice.Status.SENT,
@@ -231,9 +236,9 @@ def _recipient_names(notice: Notice) -> list[str]:
     return names
 
 
-def _notice_failed(*, notice: Notice, kind: str, error: str) -> SendResult:
+def _notice_failed(*, notice: Notice, kind: str, error: str, permanent: bool = False) -> SendResult:
     now = timezone.now()
-    if notice.attempts >= settings.NOTICE_MAX_ATTEMPTS:
+    if permanent or notice.attempts >= settings.NOTICE_MAX_ATTEMPTS:
         Notice.objects.filter(pk=notice.pk, status=Notice.Status.SENDING).update(
             status=Notice.Status.DEAD, last_error=error, last_error_kind=kind
         )
