@@ -16,6 +16,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from .sms import SmsError
+from .webhooks import WebhookError
 
 
 class FailureKind(models.TextChoices):
@@ -76,6 +77,16 @@ def failure_classify(exc: BaseException, *, names: Iterable[str] = ()) -> tuple[
     elif isinstance(exc, SmsError):
         kind = _by_code(exc.status) if exc.status else (exc.kind or FailureKind.UNKNOWN)
         detail = str(exc)
+    elif isinstance(exc, WebhookError):
+        # The receiver's answer is a status code ("HTTP 503"); a failure to reach it keeps its cause.
+        reason = getattr(exc.__cause__, "reason", exc.__cause__)
+        status = re.search(r"HTTP (\d{3})", str(exc))
+        if status:
+            kind, detail = _by_code(int(status.group(1))), status.group(0)
+        elif isinstance(reason, TimeoutError | socket.timeout):
+            kind = FailureKind.TIMEOUT
+        elif isinstance(reason, OSError):
+            kind, detail = FailureKind.CONNECTION, reason.strerror or str(reason)
     elif isinstance(exc, TimeoutError | socket.timeout):
         kind = FailureKind.TIMEOUT
     elif isinstance(exc, smtplib.SMTPServerDisconnected | smtplib.SMTPConnectError | ConnectionError | OSError):
