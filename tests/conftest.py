@@ -48,6 +48,7 @@ def _roles_and_letter_templates(request: pytest.FixtureRequest) -> None:
     try:
         importlib.import_module("complaints.migrations.0003_roles").roles_create(django_apps, None)
         importlib.import_module("notices.migrations.0002_permissions_and_letter_templates").grant(django_apps, None)
+        importlib.import_module("api.migrations.0002_supervisor_permissions").grant(django_apps, None)
     finally:
         for config in django_apps.get_app_configs():
             config.models_module = originals[config.label]

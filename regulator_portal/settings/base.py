@@ -52,6 +52,9 @@ INSTALLED_APPS = [
     "complaints",
     "notices",
     "reports",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -285,6 +288,27 @@ PUBLIC_HOLIDAYS = env.list(
 # New cases go to a caseworker in the platform's team (StaffProfile.platforms) before generalists.
 CASE_ASSIGN_BY_PLATFORM_TEAM = env_bool("CASE_ASSIGN_BY_PLATFORM_TEAM", True)
 PLATFORM_RESPONSE_HOURS_DEFAULT = env.int("PLATFORM_RESPONSE_HOURS_DEFAULT", default=72)
+
+# --- Platform API (docs/api.md) ------------------------------------------------------------------
+# Requests per token, counted in the shared cache (DRF's rate syntax: "600/min", "20000/day").
+API_RATE_PER_TOKEN = env.str("API_RATE_PER_TOKEN", default="600/min")
+API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=1024 * 1024)
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.errors.api_exception_handler",
+    "UNAUTHENTICATED_USER": None,
+    # Only the API's own token authentication (set on its views); never a password or a session.
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": f"{REGULATOR_SHORT_NAME} platform API",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
 
 LOGGING = {
     "version": 1,

@@ -1,0 +1,18 @@
+from django.urls import path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from . import views
+
+app_name = "api"
+
+urlpatterns = [
+    path("letters/", views.LetterListView.as_view(), name="letters"),
+    path("letters/<int:pk>/", views.LetterDetailView.as_view(), name="letter"),
+    path("letters/<int:pk>/replies/", views.LetterReplyView.as_view(), name="letter_replies"),
+    path("cases/", views.CaseListView.as_view(), name="cases"),
+    path("cases/<str:reference>/", views.CaseDetailView.as_view(), name="case"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    # The split view serves Swagger UI's start-up script as a file: no inline script for the CSP to allow.
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
+    re_path(r"^.*$", views.NotFoundView.as_view(), name="not_found"),
+]
