@@ -12,7 +12,7 @@ from django.dispatch import receiver
 from complaints import signals
 from complaints.models import Case, Complaint
 
-from . import services
+from . import selectors, services
 
 
 @receiver(signals.complaint_submitted, dispatch_uid="notices.complaint_submitted")
@@ -23,6 +23,9 @@ def on_complaint_submitted(sender: type[Complaint], *, complaint: Complaint, **k
         event_key="acknowledgement",
         context={"reference": complaint.reference},
     )
+    # A complaint about an account that had an advance notice shows that notice to its caseworker.
+    for notice in selectors.advance_notices_for_complaint(complaint=complaint):
+        services.advance_notice_link(notice=notice, complaint=complaint)
 
 
 @receiver(signals.complaint_rejected, dispatch_uid="notices.complaint_rejected")

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Iterable
+from datetime import datetime, timedelta
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from complaints.models import Case, Complaint, Platform, PlatformContact
 
-from .models import Letter, LetterType, Notice
+from .models import AdvanceNotice, Letter, LetterType, Notice
 
 
 def platform_primary_contact(*, platform: Platform) -> PlatformContact | None:
@@ -60,4 +61,75 @@ def notices_due_for_publish(*, due_before: datetime, limit: int) -> list[int]:
         Notice.objects.filter(status__in=Notice.CLAIMABLE, next_attempt_at__lte=due_before)
         .order_by("next_attempt_at")
         .values_list("pk", flat=True)[:limit]
+    )
+
+
+def advance_notice_pending_duplicate(*, platform: Platform, puid: str, key: str) -> AdvanceNotice | None:
+    return (
+        AdvanceNotice.objects.filter(platform=platform, puid=puid, decision_key=key)
+        .exclude(final_action__in=AdvanceNotice.SETTLED_ACTIONS)
+        .order_by("id")
+        .first()
+    )
+
+
+def advance_notice_account_complaints(*, notice: AdvanceNotice) -> QuerySet[Complaint]:
+    """Every complaint, past and present, about the notice's account: by handle, or by the platform's id."""
+    account = Q(account_handle_normalized=notice.account_handle_normalized)
+    if notice.puid:
+        account |= Q(platform_account_id=notice.puid)
+    return Complaint.objects.filter(account, platform=notice.platform_id)
+
+
+def advance_notice_account_cases(*, notice: AdvanceNotice, complaint_ids: Iterable[int]) -> list[int]:
+    """The cases about the account, and the cases of the matching complaints (a case may carry the
+    handle a citizen typed differently, matched through the platform's id)."""
+    return list(
+        Case.objects.filter(
+            Q(platform=notice.platform_id, account_handle_normalized=notice.account_handle_normalized)
+            | Q(complaints__in=list(complaint_ids))
+        )
+        .distinct()
+        .values_list("pk", flat=True)
+    )
+
+
+def advance_notices_for_complaint(*, complaint: Complaint) -> QuerySet[AdvanceNotice]:
+    account = Q(account_handle_normalized=complaint.account_handle_normalized)
+    if complaint.platform_account_id:
+        account |= Q(puid=complaint.platform_account_id)
+    return AdvanceNotice.objects.filter(account, platform=complaint.platform_id)
+
+
+def _deadline_pending() -> QuerySet[AdvanceNotice]:
+    return AdvanceNotice.objects.filter(status__in=AdvanceNotice.OPEN_STATUSES).exclude(
+        final_action__in=AdvanceNotice.SETTLED_ACTIONS
+    )
+
+
+def advance_notices_to_warn(*, now: datetime, horizon: datetime, limit: int = 500) -> list[int]:
+    return list(
+        _deadline_pending()
+        .filter(warned_at__isnull=True, response_due_at__gt=now, response_due_at__lte=horizon)
+        .order_by("response_due_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def advance_notices_past_due(*, now: datetime, limit: int = 500) -> list[int]:
+    return list(
+        _deadline_pending()
+        .filter(response_due_at__lte=now)
+        .order_by("response_due_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def advance_notices_due_soon(*, now: datetime, hours: int = 24) -> QuerySet[AdvanceNotice]:
+    """The supervisor's landing list: open notices whose deadline falls in the next ``hours``."""
+    return (
+        _deadline_pending()
+        .filter(response_due_at__lte=now + timedelta(hours=hours))
+        .select_related("platform", "assigned_to")
+        .order_by("response_due_at", "id")
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from celery import shared_task
+from django.utils import timezone
 
 from . import services
 
@@ -30,3 +31,12 @@ def notice_sweep_task() -> dict[str, int]:
 @shared_task(ignore_result=True)
 def letter_remind_overdue_task() -> int:
     return services.letter_remind_overdue()
+
+
+@shared_task(ignore_result=True)
+def advance_notice_deadlines_task() -> dict[str, int]:
+    now = timezone.now()
+    return {
+        "warned": services.advance_notice_warn_due(now=now),
+        "lapsed": services.advance_notice_lapse_overdue(now=now),
+    }

@@ -1,8 +1,20 @@
-"""The outbox (Notice) and the correspondence with platforms (Letter, Reply), by concern.
+"""The outbox (Notice), the correspondence with platforms (Letter, Reply) and advance notices, by concern.
 
 Transition tables live on the models; the writes that use them live in notices.services.
 """
 
+from .advance import (
+    AdvanceNotice,
+    AdvanceNoticeDuplicate,
+    AdvanceNoticeError,
+    AdvanceNoticeEvent,
+    AutomatedDecision,
+    DecisionAccount,
+    DecisionGround,
+    DecisionVisibility,
+    PlatformWebhook,
+    decision_key,
+)
 from .letters import (
     Letter,
     LetterCase,
@@ -16,6 +28,16 @@ from .letters import (
 from .outbox import Channel, InvalidTransition, Notice
 
 __all__ = [
+    "AdvanceNotice",
+    "AdvanceNoticeDuplicate",
+    "AdvanceNoticeError",
+    "AdvanceNoticeEvent",
+    "AutomatedDecision",
+    "DecisionAccount",
+    "DecisionGround",
+    "DecisionVisibility",
+    "PlatformWebhook",
+    "decision_key",
     "Channel",
     "InvalidTransition",
     "Letter",

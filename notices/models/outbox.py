@@ -20,6 +20,7 @@ class InvalidTransition(Exception):
 class Channel(models.TextChoices):
     EMAIL = "EMAIL", _("Email")
     SMS = "SMS", _("SMS")
+    WEBHOOK = "WEBHOOK", _("Webhook")
 
 
 class Notice(models.Model):

@@ -1,8 +1,23 @@
-"""Every write in the notices app, by concern: the outbox, notices to citizens and staff, letters, replies.
+"""Every write in the notices app, by concern: the outbox, notices to citizens and staff, letters, replies,
+advance notices and webhook pushes.
 
 The public names are re-exported here so callers keep writing ``from notices import services``.
 """
 
+from .advance import (
+    advance_notice_approve,
+    advance_notice_assign,
+    advance_notice_autoassign,
+    advance_notice_check_unique,
+    advance_notice_event_add,
+    advance_notice_final_action,
+    advance_notice_lapse_overdue,
+    advance_notice_link,
+    advance_notice_respond,
+    advance_notice_response_payload,
+    advance_notice_submit,
+    advance_notice_warn_due,
+)
 from .citizen import case_overdue_notify, case_status_notify, citizen_notify
 from .letters import (
     LetterError,
@@ -25,8 +40,21 @@ from .outbox import (
     notice_sweep,
 )
 from .replies import CaseOutcomeInput, reply_check, reply_record
+from .webhooks import platform_push, webhook_deliver
 
 __all__ = [
+    "advance_notice_approve",
+    "advance_notice_assign",
+    "advance_notice_autoassign",
+    "advance_notice_check_unique",
+    "advance_notice_event_add",
+    "advance_notice_final_action",
+    "advance_notice_lapse_overdue",
+    "advance_notice_link",
+    "advance_notice_respond",
+    "advance_notice_response_payload",
+    "advance_notice_submit",
+    "advance_notice_warn_due",
     "CaseOutcomeInput",
     "LetterError",
     "SendResult",
@@ -47,6 +75,8 @@ __all__ = [
     "notice_retry",
     "notice_send",
     "notice_sweep",
+    "platform_push",
     "reply_check",
     "reply_record",
+    "webhook_deliver",
 ]

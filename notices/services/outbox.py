@@ -36,6 +36,8 @@ from ..models import (
     Notice,
 )
 from ..sms import SmsMessage, sms_backend
+from ..webhooks import WebhookRefused
+from .webhooks import webhook_deliver
 
 logger = logging.getLogger(__name__)
 
@@ -172,6 +174,8 @@ def notice_backoff(*, attempts: int) -> timedelta:
 def _deliver(notice: Notice) -> str:
     """Send through the channel; returns the provider's message id or raises."""
     message_id = notice_message_id(idempotency_key=notice.idempotency_key)
+    if notice.channel == Channel.WEBHOOK:
+        return webhook_deliver(notice=notice)
     if notice.channel == Channel.SMS:
         return sms_backend().send(SmsMessage(to=notice.address, body=notice.body, message_id=message_id.strip("<>")))
     email = EmailMessage(
@@ -209,7 +213,9 @@ def notice_send(*, notice_id: int) -> SendResult:
         provider_id = _deliver(notice)
     except Exception as exc:  # SMTP, socket, gateway: every failure is recorded and retried alike
         logger.warning("notice %s attempt %s failed: %s", notice_id, notice.attempts, exc)
-        return _notice_failed(notice=notice, error=f"{type(exc).__name__}: {exc}")
+        return _notice_failed(
+            notice=notice, error=f"{type(exc).__name__}: {exc}", permanent=isinstance(exc, WebhookRefused)
+        )
     # Whatever happened to the row meanwhile (the sweeper may have reclaimed a slow send), it was sent.
     Notice.objects.filter(pk=notice_id).exclude(status=Notice.Status.SENT).update(
         status=Notice.Status.SENT, sent_at=timezone.now(), provider_message_id=provider_id[:255], last_error=""
@@ -217,9 +223,9 @@ def notice_send(*, notice_id: int) -> SendResult:
     return SendResult(Notice.Status.SENT)
 
 
-def _notice_failed(*, notice: Notice, error: str) -> SendResult:
+def _notice_failed(*, notice: Notice, error: str, permanent: bool = False) -> SendResult:
     now = timezone.now()
-    if notice.attempts >= settings.NOTICE_MAX_ATTEMPTS:
+    if permanent or notice.attempts >= settings.NOTICE_MAX_ATTEMPTS:
         Notice.objects.filter(pk=notice.pk, status=Notice.Status.SENDING).update(
             status=Notice.Status.DEAD, last_error=error[:2000]
         )

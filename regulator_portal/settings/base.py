@@ -142,6 +142,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     # Notices: re-publish what the broker lost, reclaim what a dead worker held (docs/notices.md).
     "notices-sweep": {"task": "notices.tasks.notice_sweep_task", "schedule": 60.0},
     "notices-remind-overdue-letters": {"task": "notices.tasks.letter_remind_overdue_task", "schedule": 60.0 * 60},
+    # Advance notices: warn before the response deadline, escalate at it, mark LAPSED after it.
+    "advance-notices-deadlines": {"task": "notices.tasks.advance_notice_deadlines_task", "schedule": 5.0 * 60},
     # Cases: flag overdue steps and tell the supervisors (docs/cases.md).
     "cases-escalate-overdue": {
         "task": "complaints.tasks.cases_escalate_overdue_task",
@@ -179,6 +181,7 @@ NOTICE_REPUBLISH_AFTER_SECONDS = env.int("NOTICE_REPUBLISH_AFTER_SECONDS", defau
 NOTICE_RATE_LIMITS = {
     "EMAIL": env.int("NOTICE_EMAIL_PER_SECOND", default=50),
     "SMS": env.int("NOTICE_SMS_PER_SECOND", default=10),
+    "WEBHOOK": env.int("NOTICE_WEBHOOK_PER_SECOND", default=20),
 }
 # Also email a citizen who gave an address an SMS? Off by default: one message per event, on the
 # channel the citizen chose by giving an address; see docs/notices.md.
@@ -190,6 +193,21 @@ SMS_GATEWAY_TOKEN = env.str("SMS_GATEWAY_TOKEN", default="")
 SMS_SENDER_ID = env.str("SMS_SENDER_ID", default=REGULATOR_SHORT_NAME)
 SMS_TIMEOUT = env.int("SMS_TIMEOUT", default=10)
 LETTER_LEGAL_BASIS = env.str("LETTER_LEGAL_BASIS", default="PECA 2016 s.37")
+
+# --- Advance notices (docs/advance-notices.md) ---------------------------------------------------
+# Hours the regulator has to answer a platform's advance notice, by platform slug ("default" for the
+# rest), and in an emergency; the 2021 Rules give 48 and 12. Never later than the proposed effective date.
+ADVANCE_NOTICE_RESPONSE_HOURS = {
+    "default": env.int("ADVANCE_NOTICE_RESPONSE_HOURS", default=48),
+    **env.dict("ADVANCE_NOTICE_RESPONSE_HOURS_BY_PLATFORM", cast={"value": int}, default={}),
+}
+ADVANCE_NOTICE_EMERGENCY_HOURS = env.int("ADVANCE_NOTICE_EMERGENCY_HOURS", default=12)
+# The assignee and the supervisors are warned this long before the deadline.
+ADVANCE_NOTICE_WARN_HOURS = env.int("ADVANCE_NOTICE_WARN_HOURS", default=6)
+# Pushes to platforms' webhooks: the HTTP timeout, and a CA bundle to trust instead of the system's
+# (tests use it for their self-signed receiver; production normally leaves it empty).
+WEBHOOK_TIMEOUT = env.int("WEBHOOK_TIMEOUT", default=10)
+WEBHOOK_CA_BUNDLE = env.str("WEBHOOK_CA_BUNDLE", default="")
 
 # --- Auth --------------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
