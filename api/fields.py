@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from django.utils.dateparse import parse_datetime
 from rest_framework import serializers
 
 
@@ -47,3 +48,22 @@ class StrictSerializer(serializers.Serializer):
             if unknown:
                 raise serializers.ValidationError({name: ["Unknown field."] for name in unknown[:20]})
         return super().to_internal_value(data)
+
+
+class StrictDateTimeField(serializers.DateTimeField):
+    """An ISO 8601 string with its UTC offset: a deadline must not depend on whose clock reads it."""
+
+    def to_internal_value(self, value: Any) -> Any:
+        if not isinstance(value, str):
+            self.fail("invalid", format="YYYY-MM-DDThh:mm:ss+hh:mm")
+        parsed = parse_datetime(value) if len(value) <= 40 else None
+        if parsed is None or parsed.tzinfo is None:
+            self.fail("invalid", format="YYYY-MM-DDThh:mm:ss+hh:mm")
+        return super().to_internal_value(value)
+
+
+class StrictDateField(serializers.DateField):
+    def to_internal_value(self, value: Any) -> Any:
+        if not isinstance(value, str):
+            self.fail("invalid", format="YYYY-MM-DD")
+        return super().to_internal_value(value)

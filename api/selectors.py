@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Prefetch, QuerySet
 
 from complaints.models import Case, Complaint, Platform
-from notices.models import Letter
+from notices.models import AdvanceNotice, Letter
 
 SENT_STATUSES = [Letter.Status.SENT, Letter.Status.REPLIED]
 
@@ -40,3 +40,7 @@ def platform_cases(*, platform: Platform) -> QuerySet[Case]:
     """The platform's cases that a sent letter referred to it; nothing drafted or unsent."""
     referred = Case.objects.filter(platform=platform, letter_cases__letter__status__in=SENT_STATUSES).values("pk")
     return Case.objects.filter(pk__in=referred).order_by("-sent_to_platform_at", "-id")
+
+
+def platform_advance_notices(*, platform: Platform) -> QuerySet[AdvanceNotice]:
+    return AdvanceNotice.objects.filter(platform=platform).order_by("-received_at", "-id")

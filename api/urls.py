@@ -6,6 +6,13 @@ from . import views
 app_name = "api"
 
 urlpatterns = [
+    path("advance-notices/", views.AdvanceNoticeListView.as_view(), name="advance_notices"),
+    path("advance-notices/<int:pk>/", views.AdvanceNoticeDetailView.as_view(), name="advance_notice"),
+    path(
+        "advance-notices/<int:pk>/final-action/",
+        views.AdvanceNoticeFinalActionView.as_view(),
+        name="advance_notice_final_action",
+    ),
     path("letters/", views.LetterListView.as_view(), name="letters"),
     path("letters/<int:pk>/", views.LetterDetailView.as_view(), name="letter"),
     path("letters/<int:pk>/replies/", views.LetterReplyView.as_view(), name="letter_replies"),
