@@ -57,14 +57,16 @@ class AdvanceNoticeListView(AdvanceNoticeReadMixin):
         parameters=[IDEMPOTENCY_PARAMETER],
         request=PolymorphicProxySerializer(
             "AdvanceNoticeSubmission",
-            serializers=[AdvanceNoticeInputSerializer, AdvanceNoticeInputSerializer(many=True)],
+            serializers=[AdvanceNoticeInputSerializer, AdvanceNoticeInputSerializer(many=True, max_length=BATCH_MAX)],
             resource_type_field_name=None,
+            many=False,
         ),
         responses={
             201: PolymorphicProxySerializer(
                 "AdvanceNoticeSubmitted",
                 serializers=[AdvanceNoticeSerializer, AdvanceNoticeSerializer(many=True)],
                 resource_type_field_name=None,
+                many=False,
             ),
             **ERRORS,
         },

@@ -30,6 +30,12 @@ from ..throttling import PlatformTokenThrottle
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 
+class AsciiJSONRenderer(JSONRenderer):
+    """JSON with every non-ASCII character escaped: a lone surrogate echoed in an error cannot break the answer."""
+
+    ensure_ascii = True
+
+
 class ApiPagination(LimitOffsetPagination):
     default_limit = 50
     max_limit = 100
@@ -39,7 +45,7 @@ class PlatformAPIView(GenericAPIView):
     authentication_classes = [PlatformTokenAuthentication]
     permission_classes = [IsAuthenticated]
     parser_classes = [LimitedJSONParser]
-    renderer_classes = [JSONRenderer]
+    renderer_classes = [AsciiJSONRenderer]
     pagination_class = ApiPagination
     throttle_classes = [PlatformTokenThrottle]
 
@@ -105,7 +111,7 @@ class PlatformAPIView(GenericAPIView):
                 transaction.set_rollback(True)
                 return response
             record.status_code = response.status_code
-            record.response_body = json.loads(JSONRenderer().render(response.data))
+            record.response_body = json.loads(AsciiJSONRenderer().render(response.data))
             record.save(update_fields=["status_code", "response_body"])
         return response
 
