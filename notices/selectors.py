@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
+from django.urls import reverse
+from django.utils import timezone
 
 from complaints.models import Case, Complaint, Platform, PlatformContact
 
@@ -133,3 +136,25 @@ def advance_notices_due_soon(*, now: datetime, hours: int = 24) -> QuerySet[Adva
         .select_related("platform", "assigned_to")
         .order_by("response_due_at", "id")
     )
+
+
+def advance_notices_landing(*, user: Any, limit: int = 20) -> dict[str, Any]:
+    """The admin index's block for supervisors: open notices due within 24 hours, soonest first."""
+    if not user.has_perm("notices.approve_advancenotice"):
+        return {}
+    due = advance_notices_due_soon(now=timezone.now(), hours=24)
+    return {
+        "advance_notices_due": [
+            {
+                "url": reverse("admin:notices_advancenotice_change", args=[n.pk]),
+                "reference": n.reference,
+                "platform": n.platform.name,
+                "handle": n.account_handle_normalized,
+                "status": n.get_status_display(),
+                "due": n.response_due_at,
+                "overdue": n.is_overdue,
+                "assignee": n.assigned_to.get_username() if n.assigned_to else "",
+            }
+            for n in due[:limit]
+        ]
+    }

@@ -67,4 +67,6 @@ class PortalAdminSite(OTPAdminSite):
 
         if user_is_caseworker(request.user) and "models" not in request.GET:
             return redirect(reverse("admin:complaints_case_my"))
-        return super().index(request, extra_context)
+        from notices.selectors import advance_notices_landing
+
+        return super().index(request, {**(extra_context or {}), **advance_notices_landing(user=request.user)})

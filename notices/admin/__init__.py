@@ -4,4 +4,4 @@ Thin: writes go through notices.services, and each custom view re-checks the per
 Importing the package registers every model admin of the app.
 """
 
-from . import cases, letters, outbox, replies, templates  # noqa: F401 - each registers its model admins
+from . import advance, cases, letters, outbox, replies, templates  # noqa: F401 - each registers its model admins

@@ -20,11 +20,13 @@ from .. import services
 from ..models import (
     LetterType,
 )
+from .advance import AdvanceNoticeCaseInline
 from .letters import DOMAIN_ERRORS
 
 
 class CorrespondenceCaseAdmin(CaseAdmin):
     actions = [*CaseAdmin.actions, "refer_to_platform", "request_information"]
+    inlines = [*CaseAdmin.inlines, AdvanceNoticeCaseInline]
 
     def has_refer_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("notices.add_letter")

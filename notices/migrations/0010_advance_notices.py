@@ -3,7 +3,6 @@
 import django.core.validators
 import django.db.models.deletion
 import django.utils.timezone
-import encrypted_fields.fields
 import notices.models.advance
 from django.conf import settings
 from django.db import migrations, models
@@ -102,7 +101,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('url', models.URLField(max_length=500, unique=True, validators=[notices.models.advance.validate_https], verbose_name='URL')),
-                ('secret', encrypted_fields.fields.EncryptedCharField(max_length=200, validators=[django.core.validators.MinLengthValidator(32)], verbose_name='signing secret')),
+                ('secret', notices.models.advance.EncryptedSecretField(max_length=200, validators=[django.core.validators.MinLengthValidator(32)], verbose_name='signing secret')),
                 ('is_active', models.BooleanField(default=True, verbose_name='active')),
                 ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
                 ('platform', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='webhook', to='complaints.platform')),

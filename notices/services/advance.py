@@ -459,11 +459,21 @@ def _staff_notify(*, notice: AdvanceNotice, users: list[User], kind: str, subjec
         )
 
 
-def _recipients(notice: AdvanceNotice) -> list[User]:
+def _deadline_notify(*, notice: AdvanceNotice, kind: str, subject: str, text: str) -> None:
+    """Tell the assignee and every supervisor, by email, about a deadline step of this notice."""
     people = {u.pk: u for u in supervisors()}
     if notice.assigned_to is not None and notice.assigned_to.is_active:
         people.setdefault(notice.assigned_to.pk, notice.assigned_to)
-    return list(people.values())
+    body = text % {
+        "reference": notice.reference,
+        "platform": notice.platform.name,
+        "handle": notice.account_handle_normalized,
+        "due": timezone.localtime(notice.response_due_at).strftime("%Y-%m-%d %H:%M %Z"),
+        "status": notice.get_status_display(),
+    }
+    _staff_notify(
+        notice=notice, users=list(people.values()), kind=kind, subject=f"[{notice.reference}] {subject}", body=body
+    )
 
 
 def advance_notice_warn_due(*, now: datetime) -> int:
@@ -479,22 +489,14 @@ def advance_notice_warn_due(*, now: datetime) -> int:
             advance_notice_event_add(
                 notice=notice, kind=AdvanceNoticeEvent.Kind.WARNED, data={"due": notice.response_due_at.isoformat()}
             )
-            _staff_notify(
+            _deadline_notify(
                 notice=notice,
-                users=_recipients(notice),
                 kind="advance_warning",
-                subject=f"[{notice.reference}] " + _("Advance notice due soon"),
-                body=_(
+                subject=_("Advance notice due soon"),
+                text=_(
                     "The advance notice %(reference)s from %(platform)s about @%(handle)s must be answered by "
                     "%(due)s. Status: %(status)s.\n"
-                )
-                % {
-                    "reference": notice.reference,
-                    "platform": notice.platform.name,
-                    "handle": notice.account_handle_normalized,
-                    "due": timezone.localtime(notice.response_due_at).strftime("%Y-%m-%d %H:%M %Z"),
-                    "status": notice.get_status_display(),
-                },
+                ),
             )
             warned += 1
     return warned
@@ -506,6 +508,7 @@ def advance_notice_lapse_overdue(*, now: datetime) -> int:
     lapsed = 0
     for pk in selectors.advance_notices_past_due(now=now):
         with transaction.atomic():
+            old = AdvanceNotice.objects.filter(pk=pk).values_list("status", flat=True).first()
             claimed = AdvanceNotice.objects.filter(pk=pk, status__in=lapsable, response_due_at__lte=now).update(
                 status=AdvanceNotice.Status.LAPSED, lapsed_at=now, escalated_at=now
             )
@@ -515,24 +518,17 @@ def advance_notice_lapse_overdue(*, now: datetime) -> int:
             advance_notice_event_add(
                 notice=notice,
                 kind=AdvanceNoticeEvent.Kind.LAPSED,
-                data={"new": AdvanceNotice.Status.LAPSED, "due": notice.response_due_at.isoformat()},
+                data={"old": old, "new": AdvanceNotice.Status.LAPSED, "due": notice.response_due_at.isoformat()},
             )
             advance_notice_event_add(notice=notice, kind=AdvanceNoticeEvent.Kind.ESCALATED, data={})
-            _staff_notify(
+            _deadline_notify(
                 notice=notice,
-                users=_recipients(notice),
                 kind="advance_lapsed",
-                subject=f"[{notice.reference}] " + _("Advance notice lapsed unanswered"),
-                body=_(
+                subject=_("Advance notice lapsed unanswered"),
+                text=_(
                     "The advance notice %(reference)s from %(platform)s about @%(handle)s was not answered by "
                     "its deadline, %(due)s. The platform may now act without the regulator's view.\n"
-                )
-                % {
-                    "reference": notice.reference,
-                    "platform": notice.platform.name,
-                    "handle": notice.account_handle_normalized,
-                    "due": timezone.localtime(notice.response_due_at).strftime("%Y-%m-%d %H:%M %Z"),
-                },
+                ),
             )
             lapsed += 1
     return lapsed

@@ -30,6 +30,7 @@ from ..models import (
     Notice,
 )
 from .outbox import notice_queue
+from .webhooks import letter_push_payload, platform_push
 
 
 class LetterError(Exception):
@@ -237,6 +238,13 @@ def letter_send(*, letter: Letter, actor: User | None) -> Letter:
             letter=letter,
             contact=letter.contact,
         )
+    platform_push(
+        platform=letter.platform,
+        event="letter.sent",
+        data=letter_push_payload(letter=letter, cases=cases),
+        key=f"letter:{letter.pk}:send",
+        letter=letter,
+    )
     for case in cases:
         if case.status != Case.Status.AWAITING_PLATFORM:
             if Case.Status.REFERRED_TO_PLATFORM in Case.TRANSITIONS[case.status]:

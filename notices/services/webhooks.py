@@ -12,7 +12,7 @@ from typing import Any
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 
-from complaints.models import Language, Platform
+from complaints.models import Case, Language, Platform
 
 from ..models import Channel, Letter, Notice, PlatformWebhook
 from ..webhooks import WebhookRefused, webhook_post
@@ -46,6 +46,20 @@ def platform_push(
         idempotency_key=delivery_id,
         letter=letter,
     )
+
+
+def letter_push_payload(*, letter: Letter, cases: list[Case]) -> dict[str, Any]:
+    """A sent letter as the platform's webhook receives it. The annex, which may name consenting
+    complainants, goes only by email to the named contact."""
+    return {
+        "reference": letter.our_reference,
+        "letter_type": letter.letter_type,
+        "subject": letter.subject,
+        "body": letter.body,
+        "legal_basis": letter.legal_basis,
+        "response_due_at": letter.response_due_at,
+        "accounts": [{"case": case.reference, "account_handle": case.account_handle} for case in cases],
+    }
 
 
 def webhook_deliver(*, notice: Notice) -> str:

@@ -4,7 +4,10 @@ and the notices tests' real SMTP server, Celery workers and staff client."""
 from __future__ import annotations
 
 import importlib
+import shutil
+from collections.abc import Iterator
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,11 +21,13 @@ from notices.services import advance_notice_submit
 from ..notices.conftest import (  # noqa: F401 - fixtures shared with the notices tests
     _publishing_not_paused,
     _sms_in_memory,
+    private_redis,
     smtp_server,
     staff_client,
     use_broker,
     wait_for,
 )
+from .receiver import Receiver, certificate_directory, free_port, self_signed_certificate
 
 
 @pytest.fixture(autouse=True)
@@ -72,3 +77,24 @@ def notice_submit(platform: Platform, *, source: str = "API", actor: Any = None,
 def at(notice: AdvanceNotice, hours: float) -> datetime:
     """A moment relative to the notice's deadline: at(n, -6) is six hours before it."""
     return notice.response_due_at + timedelta(hours=hours)
+
+
+WEBHOOK_SECRET = "x-webhook-secret-0123456789abcdef0123"
+
+
+@pytest.fixture(scope="module")
+def tls_files() -> Iterator[tuple[Path, Path]]:
+    directory = certificate_directory()
+    yield self_signed_certificate(directory)
+    shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture
+def receiver(tls_files: tuple[Path, Path], settings: Any) -> Iterator[Receiver]:
+    """X's webhook receiver on https://127.0.0.1:77xx, trusted through WEBHOOK_CA_BUNDLE only."""
+    cert, key = tls_files
+    settings.WEBHOOK_CA_BUNDLE = str(cert)
+    server = Receiver(secret=WEBHOOK_SECRET, port=free_port(), cert=cert, key=key)
+    server.start()
+    yield server
+    server.stop()

@@ -1,0 +1,500 @@
+"""Advance notices in the admin: the registry, the notice with its account's history, and the buttons
+that answer it. Every write goes through notices.services; each custom view re-checks its permission.
+Also the platforms' webhooks (supervisors only) and the case page's list of the account's notices.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+
+from complaints.admin import ScaledModelAdmin, staff
+from complaints.models import Platform
+from complaints.pii import cnic_mask, mobile_mask, name_mask
+from complaints.selectors import case_visible_to, complaint_visible_to
+
+from .. import services
+from ..models import (
+    AdvanceNotice,
+    AdvanceNoticeDuplicate,
+    AdvanceNoticeError,
+    AutomatedDecision,
+    DecisionAccount,
+    DecisionGround,
+    DecisionVisibility,
+    InvalidTransition,
+    PlatformWebhook,
+)
+
+DOMAIN_ERRORS = (AdvanceNoticeError, InvalidTransition, PermissionDenied)
+
+
+class DeadlineFilter(admin.SimpleListFilter):
+    title = _("deadline")
+    parameter_name = "deadline"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [
+            ("24h", str(_("Due in the next 24 hours"))),
+            ("overdue", str(_("Past due, not answered"))),
+            ("lapsed", str(_("Lapsed"))),
+        ]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[AdvanceNotice]) -> QuerySet[AdvanceNotice]:
+        now = timezone.now()
+        if self.value() == "24h":
+            return queryset.filter(
+                status__in=AdvanceNotice.OPEN_STATUSES, response_due_at__gt=now, response_due_at__lte=now + timedelta(1)
+            )
+        if self.value() == "overdue":
+            return queryset.filter(
+                Q(status=AdvanceNotice.Status.LAPSED)
+                | Q(status__in=AdvanceNotice.OPEN_STATUSES, response_due_at__lte=now)
+            )
+        if self.value() == "lapsed":
+            return queryset.filter(status=AdvanceNotice.Status.LAPSED)
+        return queryset
+
+
+class RespondForm(forms.Form):
+    response = forms.ChoiceField(label=_("response"), choices=AdvanceNotice.Response.choices)
+    reasons = forms.CharField(label=_("reasons"), widget=forms.Textarea(attrs={"rows": 4}), required=False)
+    rule = forms.CharField(label=_("rule relied on"), max_length=300, required=False)
+
+
+class ApproveForm(forms.Form):
+    digest = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+
+class FinalActionForm(forms.Form):
+    action = forms.ChoiceField(label=_("what the platform did"), choices=AdvanceNotice.FinalAction.choices)
+    date = forms.DateField(label=_("date"), widget=forms.DateInput(attrs={"type": "date"}))
+    note = forms.CharField(label=_("note"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=5000)
+
+
+def _split(value: str, sep: str | None = None) -> list[str]:
+    return [part.strip() for part in value.split(sep) if part.strip()]
+
+
+class EmailedNoticeForm(forms.Form):
+    """An advance notice that arrived by email, copied in by a correspondence officer."""
+
+    platform = forms.ModelChoiceField(label=_("platform"), queryset=Platform.objects.filter(is_active=True))
+    account_handle = forms.CharField(label=_("account handle or profile link"), max_length=200)
+    puid = forms.CharField(label=_("platform's account ID"), max_length=100)
+    platform_reference = forms.CharField(label=_("platform's reference"), max_length=100, required=False)
+    received_at = forms.DateTimeField(
+        label=_("received"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+    )
+    emergency = forms.BooleanField(label=_("emergency"), required=False)
+    decision_account = forms.ChoiceField(
+        label=_("account decision"), choices=[("", "—"), *DecisionAccount.choices], required=False
+    )
+    decision_visibility = forms.MultipleChoiceField(
+        label=_("visibility decisions"),
+        choices=DecisionVisibility.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    territorial_scope = forms.CharField(
+        label=_("territorial scope"), help_text=_("Country codes, e.g. PK, IN. Empty means worldwide."), required=False
+    )
+    decision_ground = forms.ChoiceField(label=_("ground"), choices=DecisionGround.choices)
+    legal_ground = forms.CharField(label=_("legal ground"), required=False, max_length=2000)
+    tos_ground = forms.CharField(label=_("terms-of-service ground"), required=False, max_length=2000)
+    explanation = forms.CharField(label=_("explanation"), widget=forms.Textarea(attrs={"rows": 4}))
+    content_urls = forms.CharField(
+        label=_("content links"), widget=forms.Textarea(attrs={"rows": 3}), required=False, help_text=_("One a line.")
+    )
+    content_text = forms.CharField(
+        label=_("content at issue"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+    automated_detection = forms.BooleanField(label=_("detected automatically"), required=False)
+    automated_decision = forms.ChoiceField(
+        label=_("automated decision"), choices=AutomatedDecision.choices, initial=AutomatedDecision.NOT_AUTOMATED
+    )
+    proposed_effective_date = forms.DateTimeField(
+        label=_("proposed effective date"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    end_date = forms.DateTimeField(
+        label=_("end date"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    authority_request = forms.BooleanField(label=_("at a public authority's request"), required=False)
+    authority_name = forms.CharField(label=_("requesting authority"), required=False, max_length=200)
+
+    def service_data(self) -> dict[str, Any]:
+        data = {k: v for k, v in self.cleaned_data.items() if k != "platform"}
+        data["territorial_scope"] = [code.upper() for code in _split(data["territorial_scope"].replace(",", " "))]
+        data["content_urls"] = _split(data["content_urls"], "\n")
+        return data
+
+
+@admin.register(AdvanceNotice)
+class AdvanceNoticeAdmin(ScaledModelAdmin):
+    list_display = [
+        "reference",
+        "platform",
+        "handle",
+        "status",
+        "due",
+        "assigned_to",
+        "response",
+        "final_action",
+        "respected",
+    ]
+    list_filter = ["status", "platform", DeadlineFilter, "response", "final_action", "source"]
+    list_select_related = ["platform", "assigned_to"]
+    search_fields = ["=reference", "=puid", "=platform_reference", "account_handle_normalized"]
+    raw_id_fields = ["assigned_to"]
+    change_form_template = "admin/notices/advancenotice/change_form.html"
+    fieldsets = [
+        (None, {"fields": ["reference", "platform", "account_handle", "puid", "platform_reference", "source"]}),
+        (
+            _("Proposed decision"),
+            {
+                "fields": [
+                    "decision_account",
+                    "decision_visibility",
+                    "territorial_scope",
+                    "decision_ground",
+                    "legal_ground",
+                    "tos_ground",
+                    "explanation",
+                    "content_urls",
+                    "content_text",
+                    "automated_detection",
+                    "automated_decision",
+                    "proposed_effective_date",
+                    "end_date",
+                    "authority_request",
+                    "authority_name",
+                ]
+            },
+        ),
+        (
+            _("Deadline and response"),
+            {
+                "fields": [
+                    "received_at",
+                    "emergency",
+                    "response_due_at",
+                    "status",
+                    "assigned_to",
+                    "response",
+                    "response_reasons",
+                    "response_rule",
+                    "drafted_by",
+                    "approved_by",
+                    "responded_at",
+                ]
+            },
+        ),
+        (
+            _("What the platform did"),
+            {"fields": ["final_action", "final_action_date", "final_action_note", "respected"]},
+        ),
+        (_("Timeline"), {"fields": ["timeline"]}),
+    ]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: AdvanceNotice | None = None) -> list[str]:
+        return [f for _name, options in self.fieldsets for f in options["fields"]]  # type: ignore[index]
+
+    def has_change_permission(self, request: HttpRequest, obj: AdvanceNotice | None = None) -> bool:
+        return False  # a notice changes only through the buttons below it, each a service
+
+    def has_delete_permission(self, request: HttpRequest, obj: AdvanceNotice | None = None) -> bool:
+        return False  # the registry is the record of what platforms announced
+
+    @admin.display(description=_("account"), ordering="account_handle_normalized")
+    def handle(self, notice: AdvanceNotice) -> str:
+        return f"@{notice.account_handle_normalized}"
+
+    @admin.display(description=_("due"), ordering="response_due_at")
+    def due(self, notice: AdvanceNotice) -> str:
+        when = timezone.localtime(notice.response_due_at).strftime("%Y-%m-%d %H:%M")
+        if notice.is_overdue or notice.status == AdvanceNotice.Status.LAPSED:
+            return format_html('<strong class="overdue">{}</strong>', when)
+        return when
+
+    @admin.display(description=_("objection respected"), boolean=True)
+    def respected(self, notice: AdvanceNotice) -> bool | None:
+        return notice.objection_respected
+
+    @admin.display(description=_("timeline"))
+    def timeline(self, notice: AdvanceNotice) -> str:
+        events = notice.events.select_related("actor").order_by("created_at", "id")
+        return format_html(
+            "<ol>{}</ol>",
+            format_html_join(
+                "",
+                "<li>{} · {} · {} <code>{}</code></li>",
+                (
+                    (
+                        timezone.localtime(e.created_at).strftime("%Y-%m-%d %H:%M"),
+                        e.get_kind_display(),
+                        e.actor.get_username() if e.actor else _("system"),
+                        e.data,
+                    )
+                    for e in events
+                ),
+            ),
+        )
+
+    def _account_history(self, request: HttpRequest, notice: AdvanceNotice) -> dict[str, Any]:
+        """The linked cases and complaints this viewer may see, as plain rows. CNIC and mobile are always
+        masked here (revealing one is logged on the complaint's page); names need the PII permission."""
+        user = request.user
+        full_names = user.has_perm("complaints.view_complainant_pii")
+        cases = case_visible_to(user, notice.cases.all()).order_by("-opened_at")
+        complaints = complaint_visible_to(user, notice.complaints.all()).order_by("-received_at")
+        return {
+            "history_cases": [
+                {
+                    "url": reverse("admin:complaints_case_change", args=[c.pk]),
+                    "reference": c.reference,
+                    "status": c.get_status_display(),
+                    "opened": c.opened_at,
+                }
+                for c in cases
+            ],
+            "history_complaints": [
+                {
+                    "url": reverse("admin:complaints_complaint_change", args=[c.pk]),
+                    "reference": c.reference,
+                    "name": c.full_name if full_names else name_mask(c.full_name),
+                    "cnic": cnic_mask(c.cnic),
+                    "mobile": mobile_mask(c.mobile),
+                    "action": c.get_action_type_display(),
+                    "received": c.received_at,
+                }
+                for c in complaints
+            ],
+            "hidden_count": notice.cases.count() - len(cases) + notice.complaints.count() - len(complaints),
+        }
+
+    def render_change_form(self, request: HttpRequest, context: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+        notice: AdvanceNotice | None = kwargs.get("obj")
+        user = request.user
+        if notice is not None:
+            context.update(self._account_history(request, notice))
+            answerable = notice.status in {
+                AdvanceNotice.Status.RECEIVED,
+                AdvanceNotice.Status.AWAITING_APPROVAL,
+            } or (
+                notice.status == AdvanceNotice.Status.RESPONDED
+                and notice.response == AdvanceNotice.Response.REQUEST_INFORMATION
+            )
+            if answerable and user.has_perm("notices.respond_advancenotice"):
+                context["respond_form"] = RespondForm(
+                    initial={
+                        "response": notice.response,
+                        "reasons": notice.response_reasons,
+                        "rule": notice.response_rule,
+                    }
+                )
+            if (
+                notice.status == AdvanceNotice.Status.AWAITING_APPROVAL
+                and user.has_perm("notices.approve_advancenotice")
+                and notice.drafted_by_id != user.pk
+            ):
+                context["approve_form"] = ApproveForm(initial={"digest": notice.response_digest()})
+            if notice.final_action not in AdvanceNotice.SETTLED_ACTIONS and user.has_perm(
+                "notices.record_advancenotice_outcome"
+            ):
+                context["final_action_form"] = FinalActionForm()
+        return super().render_change_form(request, context, *args, **kwargs)
+
+    def get_urls(self) -> list[URLPattern]:
+        view = self.admin_site.admin_view
+        return [
+            path("<int:pk>/respond/", view(require_POST(self.respond_view)), name="notices_advancenotice_respond"),
+            path("<int:pk>/approve/", view(require_POST(self.approve_view)), name="notices_advancenotice_approve"),
+            path(
+                "<int:pk>/final-action/",
+                view(require_POST(self.final_action_view)),
+                name="notices_advancenotice_final_action",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _notice(self, request: HttpRequest, pk: int, perm: str) -> AdvanceNotice:
+        notice = get_object_or_404(AdvanceNotice, pk=pk)
+        if not (self.has_view_permission(request, notice) and request.user.has_perm(perm)):
+            raise PermissionDenied
+        return notice
+
+    def _done(self, request: HttpRequest, notice: AdvanceNotice, form: forms.Form, call: Any, ok: str) -> HttpResponse:
+        if not form.is_valid():
+            errors = "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items())
+            self.message_user(request, errors, messages.ERROR)
+        else:
+            try:
+                call(form.cleaned_data)
+            except DOMAIN_ERRORS as error:
+                self.message_user(request, str(error), messages.ERROR)
+            except ValidationError as error:
+                self.message_user(request, " ".join(error.messages), messages.ERROR)
+            else:
+                self.message_user(request, ok, messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:notices_advancenotice_change", args=[notice.pk]))
+
+    def respond_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        notice = self._notice(request, pk, "notices.respond_advancenotice")
+        return self._done(
+            request,
+            notice,
+            RespondForm(request.POST),
+            lambda data: services.advance_notice_respond(
+                notice=notice,
+                response=data["response"],
+                reasons=data["reasons"],
+                rule=data["rule"],
+                actor=staff(request),
+            ),
+            str(_("Response recorded. An objection now waits for a supervisor; any other answer is on its way.")),
+        )
+
+    def approve_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        notice = self._notice(request, pk, "notices.approve_advancenotice")
+        return self._done(
+            request,
+            notice,
+            ApproveForm(request.POST),
+            lambda data: services.advance_notice_approve(notice=notice, actor=staff(request), digest=data["digest"]),
+            str(_("Objection approved and on its way to the platform.")),
+        )
+
+    def final_action_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        notice = self._notice(request, pk, "notices.record_advancenotice_outcome")
+        return self._done(
+            request,
+            notice,
+            FinalActionForm(request.POST),
+            lambda data: services.advance_notice_final_action(
+                notice=notice, action=data["action"], date=data["date"], note=data["note"], actor=staff(request)
+            ),
+            str(_("Recorded what the platform did.")),
+        )
+
+    def add_view(self, request: HttpRequest, form_url: str = "", extra_context: dict | None = None) -> HttpResponse:
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        if request.method == "POST":
+            form = EmailedNoticeForm(request.POST)
+            if form.is_valid():
+                try:
+                    notice = services.advance_notice_submit(
+                        platform=form.cleaned_data["platform"],
+                        data=form.service_data(),
+                        source=AdvanceNotice.Source.EMAIL,
+                        actor=staff(request),
+                    )
+                except AdvanceNoticeDuplicate as duplicate:
+                    url = reverse("admin:notices_advancenotice_change", args=[duplicate.existing_id])
+                    form.add_error(None, format_html('{} <a href="{}">{}</a>', duplicate, url, _("Open it")))
+                except ValidationError as error:
+                    for field, errors in error.message_dict.items():
+                        form.add_error(field if field in form.fields else None, errors)
+                except DOMAIN_ERRORS as error:
+                    form.add_error(None, str(error))
+                else:
+                    self.message_user(request, _("Advance notice %(ref)s registered.") % {"ref": notice.reference})
+                    return HttpResponseRedirect(reverse("admin:notices_advancenotice_change", args=[notice.pk]))
+        else:
+            form = EmailedNoticeForm(initial={"received_at": timezone.localtime().replace(second=0, microsecond=0)})
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Enter an advance notice received by email"),
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/notices/advancenotice/add_form.html", context)
+
+
+class AdvanceNoticeCaseInline(admin.TabularInline):
+    """On the case page: the platform's advance notices about this account."""
+
+    model = AdvanceNotice.cases.through
+    verbose_name = _("advance notice about this account")
+    verbose_name_plural = _("advance notices about this account")
+    extra = 0
+    can_delete = False
+    fields = ["notice_link", "notice_status", "notice_due", "notice_response", "notice_final_action"]
+    readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        return super().get_queryset(request).select_related("advancenotice")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description=_("notice"))
+    def notice_link(self, row: Any) -> str:
+        notice = row.advancenotice
+        url = reverse("admin:notices_advancenotice_change", args=[notice.pk])
+        return format_html('<a href="{}">{}</a>', url, notice.reference)
+
+    @admin.display(description=_("status"))
+    def notice_status(self, row: Any) -> str:
+        return row.advancenotice.get_status_display()
+
+    @admin.display(description=_("due"))
+    def notice_due(self, row: Any) -> str:
+        return timezone.localtime(row.advancenotice.response_due_at).strftime("%Y-%m-%d %H:%M")
+
+    @admin.display(description=_("response"))
+    def notice_response(self, row: Any) -> str:
+        return row.advancenotice.get_response_display() or "—"
+
+    @admin.display(description=_("what the platform did"))
+    def notice_final_action(self, row: Any) -> str:
+        return row.advancenotice.get_final_action_display() or "—"
+
+
+class PlatformWebhookForm(forms.ModelForm):
+    url = forms.URLField(label=_("URL"), max_length=500, assume_scheme="https")
+    # The secret is write-only in the admin: shown to nobody, replaced only when a new one is typed.
+    secret = forms.CharField(
+        label=_("signing secret"),
+        widget=forms.PasswordInput(render_value=False),
+        required=False,
+        min_length=32,
+        max_length=200,
+        help_text=_("At least 32 characters, shared with the platform. Leave blank to keep the current one."),
+    )
+
+    class Meta:
+        model = PlatformWebhook
+        fields = ["platform", "url", "secret", "is_active"]
+
+    def clean_secret(self) -> str:
+        secret: str = self.cleaned_data.get("secret") or ""
+        if not secret and not self.instance.pk:
+            raise forms.ValidationError(_("Give the signing secret."))
+        return secret or self.instance.secret
+
+
+@admin.register(PlatformWebhook)
+class PlatformWebhookAdmin(admin.ModelAdmin):
+    form = PlatformWebhookForm
+    list_display = ["platform", "url", "is_active", "updated_at"]
+    list_select_related = ["platform"]
