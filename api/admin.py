@@ -24,7 +24,7 @@ class PlatformTokenAdmin(ScaledModelAdmin):
     readonly_fields = ["prefix", "created_at", "created_by", "last_used_at", "revoked_at", "revoked_by"]
     actions = ["revoke"]
 
-    def get_fields(self, request: HttpRequest, obj: PlatformToken | None = None) -> list[str]:
+    def get_fields(self, request: HttpRequest, obj: PlatformToken | None = None) -> list[Any]:
         return ["platform", "name"] if obj is None else ["platform", "name", *self.readonly_fields]
 
     def get_readonly_fields(self, request: HttpRequest, obj: PlatformToken | None = None) -> list[str]:

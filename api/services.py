@@ -5,7 +5,9 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.contrib.auth.models import Permission, User
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -13,7 +15,7 @@ from django.utils import timezone
 
 from complaints.models import Platform
 
-from .models import ApiRequestLog, PlatformToken
+from .models import ApiRequestLog, IdempotencyRecord, PlatformToken
 
 TOKEN_PREFIX = "rpk_"  # noqa: S105 - a label that makes leaked tokens easy to scan for, not a secret
 # What a platform's calls may do in the portal's own services, which check permissions on the actor.
@@ -93,3 +95,14 @@ def token_touch(*, token: PlatformToken) -> None:
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         PlatformToken.objects.filter(pk=token.pk).update(last_used_at=now)
         token.last_used_at = now
+
+
+def api_records_purge(*, now: datetime) -> dict[str, int]:
+    """Drop idempotent answers and request-log rows past their retention (settings), for the beat task."""
+    keys, _ = IdempotencyRecord.objects.filter(
+        created_at__lt=now - timedelta(days=settings.API_IDEMPOTENCY_RETENTION_DAYS)
+    ).delete()
+    requests, _ = ApiRequestLog.objects.filter(
+        at__lt=now - timedelta(days=settings.API_REQUEST_LOG_RETENTION_DAYS)
+    ).delete()
+    return {"idempotency_records": keys, "request_log": requests}

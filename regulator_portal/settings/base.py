@@ -144,6 +144,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "notices-remind-overdue-letters": {"task": "notices.tasks.letter_remind_overdue_task", "schedule": 60.0 * 60},
     # Advance notices: warn before the response deadline, escalate at it, mark LAPSED after it.
     "advance-notices-deadlines": {"task": "notices.tasks.advance_notice_deadlines_task", "schedule": 5.0 * 60},
+    # Platform API: drop idempotent answers and request-log rows past their retention (docs/api.md).
+    "api-records-purge": {"task": "api.tasks.api_records_purge_task", "schedule": 24 * 60.0 * 60},
     # Cases: flag overdue steps and tell the supervisors (docs/cases.md).
     "cases-escalate-overdue": {
         "task": "complaints.tasks.cases_escalate_overdue_task",
@@ -311,6 +313,9 @@ PLATFORM_RESPONSE_HOURS_DEFAULT = env.int("PLATFORM_RESPONSE_HOURS_DEFAULT", def
 # Requests per token, counted in the shared cache (DRF's rate syntax: "600/min", "20000/day").
 API_RATE_PER_TOKEN = env.str("API_RATE_PER_TOKEN", default="600/min")
 API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=1024 * 1024)
+# A retry after this many days is a new request; the request log is kept this long for audits.
+API_IDEMPOTENCY_RETENTION_DAYS = env.int("API_IDEMPOTENCY_RETENTION_DAYS", default=30)
+API_REQUEST_LOG_RETENTION_DAYS = env.int("API_REQUEST_LOG_RETENTION_DAYS", default=365)
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "api.errors.api_exception_handler",

@@ -139,3 +139,28 @@ def test_a_supervisor_revokes_tokens_from_the_admin(sana, x_api, staff_client):
     token.refresh_from_db()
     assert token.revoked_at is not None and token.revoked_by == sana
     assert x_api.get("/api/v1/cases/").status_code == 401
+
+
+def test_old_idempotent_answers_and_request_log_rows_are_purged_after_their_retention(x_api, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from api.models import IdempotencyRecord
+    from api.tasks import api_records_purge_task
+
+    settings.API_IDEMPOTENCY_RETENTION_DAYS = 30
+    settings.API_REQUEST_LOG_RETENTION_DAYS = 365
+    x_api.get("/api/v1/cases/")
+    x_api.get("/api/v1/cases/")
+    platform = PlatformToken.objects.get().platform
+    old, recent = (
+        IdempotencyRecord.objects.create(platform=platform, key=k, request_hash="h", status_code=201, response_body={})
+        for k in ("old", "recent")
+    )
+    IdempotencyRecord.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=31))
+    ApiRequestLog.objects.filter(pk=ApiRequestLog.objects.first().pk).update(at=timezone.now() - timedelta(days=366))
+
+    assert api_records_purge_task() == {"idempotency_records": 1, "request_log": 1}
+    assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["recent"]
+    assert ApiRequestLog.objects.count() == 1
