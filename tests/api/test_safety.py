@@ -118,3 +118,18 @@ def test_no_body_makes_the_submission_endpoint_fail_with_a_5xx(x_api, settings, 
     response = x_api.post(URL, body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="fuzz")
     assert 400 <= response.status_code < 500
     assert set(response.json()) >= {"code", "detail"}
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/letters/99999999999999999999999/",
+        "/api/v1/advance-notices/9223372036854775808/",
+        "/api/v1/cases/%00/",
+        "/api/v1/advance-notices/?limit=-5&offset=abc",
+    ],
+)
+def test_out_of_range_ids_and_odd_query_strings_are_4xx_or_empty(x_api, url):
+    response = x_api.get(url)
+    assert response.status_code in {200, 404}
+    assert "code" in response.json() or response.json()["results"] == []
