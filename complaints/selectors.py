@@ -8,7 +8,8 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext, gettext_lazy
@@ -62,6 +63,30 @@ def complaint_visible_to(user: AnyUser, queryset: QuerySet[Complaint] | None = N
 def caseworkers() -> QuerySet[User]:
     """Active staff in the Caseworker group: who a case can be assigned to."""
     return User.objects.filter(is_active=True, is_staff=True, groups__name=Role.CASEWORKER).order_by("username")
+
+
+def staff_present(*, role: str) -> QuerySet[User]:
+    """Active staff in a role who are not away: who new work can be assigned to."""
+    present = Q(staff_profile__is_away=False) | Q(staff_profile__isnull=True)
+    return User.objects.filter(present, is_active=True, is_staff=True, groups__name=role)
+
+
+def staff_least_loaded(*, candidates: QuerySet[User], open_items: QuerySet[Any], assignee_field: str) -> User | None:
+    """The candidate holding the fewest of ``open_items``; ties go to whoever was assigned anything
+    least recently (StaffProfile.last_assigned_at). Cases and advance notices are assigned this way."""
+    # A correlated count per candidate, so each reads only its own open rows (an index on the assignee).
+    counts = (
+        open_items.filter(**{assignee_field: OuterRef("pk")})
+        .order_by()
+        .values(assignee_field)
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return (
+        candidates.annotate(open_items=Coalesce(Subquery(counts), 0))
+        .order_by("open_items", F("staff_profile__last_assigned_at").asc(nulls_first=True), "pk")
+        .first()
+    )
 
 
 def supervisors() -> list[User]:

@@ -8,8 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from .. import signals
@@ -21,7 +20,7 @@ from ..models import (
     Role,
     StaffProfile,
 )
-from ..selectors import supervisors
+from ..selectors import staff_least_loaded, staff_present, supervisors
 from ..sla import sla_due_at
 from .base import case_event_add, reference_next
 
@@ -135,24 +134,12 @@ def case_autoassign(*, case: Case) -> User | None:
     """
     # No lock: two submissions at the same moment may pick the same caseworker. That costs one case
     # of imbalance, which the next assignment evens out; serialising every submission would cost more.
-    present = Q(staff_profile__is_away=False) | Q(staff_profile__isnull=True)
-    candidates = User.objects.filter(present, is_active=True, is_staff=True, groups__name=Role.CASEWORKER)
+    candidates = staff_present(role=Role.CASEWORKER)
     if settings.CASE_ASSIGN_BY_PLATFORM_TEAM:
         team = candidates.filter(staff_profile__platforms=case.platform_id)
         candidates = team if team.exists() else candidates.filter(staff_profile__platforms__isnull=True)
-    # A correlated count per candidate, so each reads only its own open cases (case_open_assignee_idx).
-    open_cases = (
-        Case.objects.filter(assigned_to=OuterRef("pk"))
-        .exclude(status=Case.Status.CLOSED)
-        .order_by()
-        .values("assigned_to")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    chosen = (
-        candidates.annotate(open_cases=Coalesce(Subquery(open_cases), 0))
-        .order_by("open_cases", F("staff_profile__last_assigned_at").asc(nulls_first=True), "pk")
-        .first()
+    chosen = staff_least_loaded(
+        candidates=candidates, open_items=Case.objects.exclude(status=Case.Status.CLOSED), assignee_field="assigned_to"
     )
     if chosen is None:
         return None

@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from complaints.admin import ScaledModelAdmin, staff
-from complaints.models import Platform
+from complaints.models import Case, Platform
 from complaints.pii import cnic_mask, mobile_mask, name_mask
 from complaints.selectors import case_visible_to, complaint_visible_to
 
@@ -213,7 +213,7 @@ class AdvanceNoticeAdmin(ScaledModelAdmin):
     ]
 
     def get_readonly_fields(self, request: HttpRequest, obj: AdvanceNotice | None = None) -> list[str]:
-        return [f for _name, options in self.fieldsets for f in options["fields"]]  # type: ignore[index]
+        return [str(f) for _name, options in self.fieldsets for f in options["fields"]]  # type: ignore[index,misc]
 
     def has_change_permission(self, request: HttpRequest, obj: AdvanceNotice | None = None) -> bool:
         return False  # a notice changes only through the buttons below it, each a service
@@ -341,7 +341,7 @@ class AdvanceNoticeAdmin(ScaledModelAdmin):
 
     def _done(self, request: HttpRequest, notice: AdvanceNotice, form: forms.Form, call: Any, ok: str) -> HttpResponse:
         if not form.is_valid():
-            errors = "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items())
+            errors = "; ".join(f"{k}: {' '.join(str(m) for m in v)}" for k, v in form.errors.items())
             self.message_user(request, errors, messages.ERROR)
         else:
             try:
@@ -427,47 +427,26 @@ class AdvanceNoticeAdmin(ScaledModelAdmin):
         return TemplateResponse(request, "admin/notices/advancenotice/add_form.html", context)
 
 
-class AdvanceNoticeCaseInline(admin.TabularInline):
-    """On the case page: the platform's advance notices about this account."""
-
-    model = AdvanceNotice.cases.through
-    verbose_name = _("advance notice about this account")
-    verbose_name_plural = _("advance notices about this account")
-    extra = 0
-    can_delete = False
-    fields = ["notice_link", "notice_status", "notice_due", "notice_response", "notice_final_action"]
-    readonly_fields = fields
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
-        return super().get_queryset(request).select_related("advancenotice")
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    @admin.display(description=_("notice"))
-    def notice_link(self, row: Any) -> str:
-        notice = row.advancenotice
-        url = reverse("admin:notices_advancenotice_change", args=[notice.pk])
-        return format_html('<a href="{}">{}</a>', url, notice.reference)
-
-    @admin.display(description=_("status"))
-    def notice_status(self, row: Any) -> str:
-        return row.advancenotice.get_status_display()
-
-    @admin.display(description=_("due"))
-    def notice_due(self, row: Any) -> str:
-        return timezone.localtime(row.advancenotice.response_due_at).strftime("%Y-%m-%d %H:%M")
-
-    @admin.display(description=_("response"))
-    def notice_response(self, row: Any) -> str:
-        return row.advancenotice.get_response_display() or "—"
-
-    @admin.display(description=_("what the platform did"))
-    def notice_final_action(self, row: Any) -> str:
-        return row.advancenotice.get_final_action_display() or "—"
+def case_advance_notices(case: Case) -> str:
+    """The case page's list of the platform's advance notices about its account, linked to each."""
+    notices = case.advance_notices.order_by("-received_at")  # type: ignore[attr-defined]
+    rows = format_html_join(
+        "",
+        '<li><a href="{}">{}</a> · {} · {} {} · {} · {}</li>',
+        (
+            (
+                reverse("admin:notices_advancenotice_change", args=[n.pk]),
+                n.reference,
+                n.get_status_display(),
+                _("due"),
+                timezone.localtime(n.response_due_at).strftime("%Y-%m-%d %H:%M"),
+                n.get_response_display() or "—",
+                n.get_final_action_display() or "—",
+            )
+            for n in notices
+        ),
+    )
+    return format_html("<ul>{}</ul>", rows) if rows else "—"
 
 
 class PlatformWebhookForm(forms.ModelForm):

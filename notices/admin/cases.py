@@ -20,13 +20,18 @@ from .. import services
 from ..models import (
     LetterType,
 )
-from .advance import AdvanceNoticeCaseInline
+from .advance import case_advance_notices
 from .letters import DOMAIN_ERRORS
 
 
 class CorrespondenceCaseAdmin(CaseAdmin):
     actions = [*CaseAdmin.actions, "refer_to_platform", "request_information"]
-    inlines = [*CaseAdmin.inlines, AdvanceNoticeCaseInline]
+    # A read-only field, not an inline: an inline's formset would take part in every POST of the page.
+    fields = readonly_fields = (*CaseAdmin.fields, "advance_notices_about_account")  # type: ignore[assignment]
+
+    @admin.display(description=_("advance notices about this account"))
+    def advance_notices_about_account(self, case: Case) -> str:
+        return case_advance_notices(case)
 
     def has_refer_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("notices.add_letter")

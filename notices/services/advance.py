@@ -13,14 +13,12 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from complaints.handles import InvalidHandle, handle_normalize
 from complaints.models import Complaint, Platform, Role, StaffProfile
-from complaints.selectors import supervisors
+from complaints.selectors import staff_least_loaded, staff_present, supervisors
 from complaints.services import reference_next
 
 from .. import selectors
@@ -217,22 +215,13 @@ def advance_notice_link(*, notice: AdvanceNotice, complaint: Complaint | None = 
 def advance_notice_autoassign(*, notice: AdvanceNotice) -> User | None:
     """Give the notice to the present correspondence officer with the fewest open notices.
 
-    Ties go to whoever was assigned anything least recently (StaffProfile.last_assigned_at, shared
-    with case assignment). No lock, as for cases: a tie broken twice costs one notice of imbalance.
+    Ties go to whoever was assigned anything least recently, as for cases (complaints.selectors).
+    No lock, as for cases: a tie broken twice costs one notice of imbalance.
     """
-    present = Q(staff_profile__is_away=False) | Q(staff_profile__isnull=True)
-    candidates = User.objects.filter(present, is_active=True, is_staff=True, groups__name=Role.CORRESPONDENCE_OFFICER)
-    open_notices = (
-        AdvanceNotice.objects.filter(assigned_to=OuterRef("pk"), status__in=AdvanceNotice.OPEN_STATUSES)
-        .order_by()
-        .values("assigned_to")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    chosen = (
-        candidates.annotate(open_notices=Coalesce(Subquery(open_notices), 0))
-        .order_by("open_notices", F("staff_profile__last_assigned_at").asc(nulls_first=True), "pk")
-        .first()
+    chosen = staff_least_loaded(
+        candidates=staff_present(role=Role.CORRESPONDENCE_OFFICER),
+        open_items=AdvanceNotice.objects.filter(status__in=AdvanceNotice.OPEN_STATUSES),
+        assignee_field="assigned_to",
     )
     if chosen is None:
         return None
@@ -425,7 +414,8 @@ def advance_notice_final_action(
         raise AdvanceNoticeError(
             _("The platform already reported that it %(action)s.") % {"action": notice.get_final_action_display()}
         )
-    old = {"action": notice.final_action, "date": notice.final_action_date, "note": notice.final_action_note}
+    old_date = notice.final_action_date.isoformat() if notice.final_action_date else None
+    old = {"action": notice.final_action, "date": old_date, "note": notice.final_action_note}
     notice.final_action, notice.final_action_note = action, note.strip()
     notice.final_action_date = notice._meta.get_field("final_action_date").clean(date, notice)
     notice.final_action_recorded_at = timezone.now()
@@ -435,7 +425,7 @@ def advance_notice_final_action(
         kind=AdvanceNoticeEvent.Kind.FINAL_ACTION,
         actor=actor,
         data={
-            "old": {**old, "date": old["date"].isoformat() if old["date"] else None},
+            "old": old,
             "new": {"action": action, "date": notice.final_action_date.isoformat(), "note": notice.final_action_note},
         },
     )

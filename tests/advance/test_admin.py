@@ -210,3 +210,10 @@ def test_webhook_secret_is_write_only_and_only_supervisors_register_webhooks(sta
     )
     hook.refresh_from_db()
     assert (hook.url, hook.secret) == ("https://hooks.x.example/v2", WEBHOOK_SECRET)
+
+
+def test_the_emailed_notice_form_offers_every_field_a_platform_may_send():
+    from notices.admin.advance import EmailedNoticeForm
+    from notices.services.advance import SUBMIT_FIELDS
+
+    assert set(EmailedNoticeForm.base_fields) - {"platform"} == SUBMIT_FIELDS

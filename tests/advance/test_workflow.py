@@ -228,3 +228,22 @@ def test_answered_or_withdrawn_notices_neither_warn_nor_lapse(x_platform, zara, 
     assert advance_notice_warn_due(now=at(answered, -1)) == 0
     assert advance_notice_lapse_overdue(now=later) == 0
     assert set(AdvanceNotice.objects.values_list("status", flat=True)) == {"RESPONDED", "RECEIVED"}
+
+
+def test_a_sent_letter_is_pushed_to_the_webhook_without_its_annex(x_reachable, zara, sana):
+    from complaints.models import Case
+    from notices.services import letter_approve, letter_draft_for_cases, letter_send
+    from tests.factories import complaint_create
+
+    complaint = complaint_create(account_handle="KashmirVoice", full_name="Farah Qureshi")
+    Case.objects.filter(pk=complaint.case_id).update(status=Case.Status.IN_REVIEW)
+    [letter] = letter_draft_for_cases(cases=[complaint.case], actor=zara)
+    letter_approve(letter=letter, actor=sana)
+    letter_send(letter=letter, actor=zara)
+    push = Notice.objects.get(channel="WEBHOOK", letter=letter)
+    body = json.loads(push.body)
+    assert body["event"] == "letter.sent"
+    assert body["data"]["reference"] == letter.our_reference
+    assert body["data"]["accounts"] == [{"case": complaint.case.reference, "account_handle": "KashmirVoice"}]
+    assert "Farah" not in push.body and complaint.mobile not in push.body
+    assert Notice.objects.filter(channel="EMAIL", letter=letter).exists()
