@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -11,6 +10,7 @@ from django.utils import timezone
 from api.models import IdempotencyRecord
 from notices.models import AdvanceNotice, AdvanceNoticeEvent
 
+from ..advance.conftest import notice_data
 from .conftest import post
 
 pytestmark = pytest.mark.django_db
@@ -18,27 +18,12 @@ URL = "/api/v1/advance-notices/"
 
 
 def notice_body(**overrides: Any) -> dict[str, Any]:
-    """What X would send: it intends to suspend @KashmirVoice in three days, on its own rules."""
-    body: dict[str, Any] = {
-        "account_handle": "@KashmirVoice",
-        "puid": "1456789012345678901",
-        "decision_account": "SUSPENDED",
-        "decision_visibility": [],
-        "territorial_scope": ["PK"],
-        "decision_ground": "INCOMPATIBLE_CONTENT",
-        "tos_ground": "Violent speech policy",
-        "explanation": "Posts on 5 February glorify violence.",
-        "content_urls": ["https://x.com/KashmirVoice/status/1"],
-        "automated_detection": True,
-        "automated_decision": "PARTIALLY",
-        "proposed_effective_date": (timezone.now() + timedelta(days=3)).isoformat(),
-        "end_date": None,
-        "authority_request": False,
-        "legal_ground": "",
-        "platform_reference": "X-TS-2026-0042",
-    }
-    body.update(overrides)
-    return body
+    """The notices tests' sample (X intends to suspend @KashmirVoice in three days) as JSON for the API."""
+    data = notice_data()
+    # The regulator's clock sets the received time; the content itself is not asked of platforms.
+    del data["received_at"], data["content_text"]
+    data["proposed_effective_date"] = data["proposed_effective_date"].isoformat()
+    return {**data, "end_date": None, "authority_request": False, "legal_ground": "", **overrides}
 
 
 def test_x_submits_one_notice_and_reads_it_back_with_its_deadline(x_api, x_platform):
