@@ -17,6 +17,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("api/v1/", include("api.urls")),
     # Outside i18n_patterns: staff work in English, and the URL must not vary by language.
     path("staff/evidence/<int:evidence_id>/", evidence_download, name="evidence_download"),
 ]

@@ -56,6 +56,9 @@ INSTALLED_APPS = [
     "complaints",
     "notices",
     "reports",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -168,6 +171,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "notices-remind-overdue-letters": {"task": "notices.tasks.letter_remind_overdue_task", "schedule": 60.0 * 60},
     # Advance notices: warn before the response deadline, escalate at it, mark LAPSED after it.
     "advance-notices-deadlines": {"task": "notices.tasks.advance_notice_deadlines_task", "schedule": 5.0 * 60},
+    # Platform API: drop idempotent answers and request-log rows past their retention (docs/api.md).
+    "api-records-purge": {"task": "api.tasks.api_records_purge_task", "schedule": 24 * 60.0 * 60},
     # Cases: flag overdue steps and tell the supervisors (docs/cases.md).
     "cases-escalate-overdue": {
         "task": "complaints.tasks.cases_escalate_overdue_task",
@@ -398,6 +403,30 @@ PUBLIC_HOLIDAYS = env.list(
 # New cases go to a caseworker in the platform's team (StaffProfile.platforms) before generalists.
 CASE_ASSIGN_BY_PLATFORM_TEAM = env_bool("CASE_ASSIGN_BY_PLATFORM_TEAM", True)
 PLATFORM_RESPONSE_HOURS_DEFAULT = env.int("PLATFORM_RESPONSE_HOURS_DEFAULT", default=72)
+
+# --- Platform API (docs/api.md) ------------------------------------------------------------------
+# Requests per token, counted in the shared cache (DRF's rate syntax: "600/min", "20000/day").
+API_RATE_PER_TOKEN = env.str("API_RATE_PER_TOKEN", default="600/min")
+API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=1024 * 1024)
+# A retry after this many days is a new request; the request log is kept this long for audits.
+API_IDEMPOTENCY_RETENTION_DAYS = env.int("API_IDEMPOTENCY_RETENTION_DAYS", default=30)
+API_REQUEST_LOG_RETENTION_DAYS = env.int("API_REQUEST_LOG_RETENTION_DAYS", default=365)
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.errors.api_exception_handler",
+    "UNAUTHENTICATED_USER": None,
+    # Only the API's own token authentication (set on its views); never a password or a session.
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": f"{REGULATOR_SHORT_NAME} platform API",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
 
 # --- Exports (docs/reports.md) -------------------------------------------------------------------
 # Up to this many rows an export streams straight to the browser; above it, it runs as a job on the
