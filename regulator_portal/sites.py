@@ -64,7 +64,10 @@ class PortalAdminSite(OTPAdminSite):
     def index(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
         # A caseworker's day starts at their own cases, not at the list of models.
         from complaints.selectors import user_is_caseworker
+        from reports.selectors import user_is_analyst
 
         if user_is_caseworker(request.user) and "models" not in request.GET:
             return redirect(reverse("admin:complaints_case_my"))
+        if user_is_analyst(request.user) and "models" not in request.GET:
+            return redirect(reverse("admin:reports_dashboard"))
         return super().index(request, extra_context)

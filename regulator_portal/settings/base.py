@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -133,6 +134,7 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "notices.tasks.*": {"queue": "notices"},
     "complaints.tasks.*": {"queue": "long"},
+    "reports.tasks.*": {"queue": "long"},
 }
 CELERY_TASK_QUEUES_ALL = ["default", "notices", "long"]
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
@@ -144,6 +146,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "complaints.tasks.cases_escalate_overdue_task",
         "schedule": 60.0 * env.int("CASE_ESCALATION_INTERVAL_MINUTES", default=15),
     },
+    # Reports: the dashboard's daily summary, and last month's report (docs/reports.md).
+    "reports-summary-refresh": {"task": "reports.tasks.summary_refresh_task", "schedule": 60.0 * 10},
+    "reports-monthly": {"task": "reports.tasks.monthly_report_task", "schedule": crontab(hour=7, minute=0)},
 }
 CELERY_TIMEZONE = "Asia/Karachi"
 
@@ -187,6 +192,17 @@ SMS_GATEWAY_TOKEN = env.str("SMS_GATEWAY_TOKEN", default="")
 SMS_SENDER_ID = env.str("SMS_SENDER_ID", default=REGULATOR_SHORT_NAME)
 SMS_TIMEOUT = env.int("SMS_TIMEOUT", default=10)
 LETTER_LEGAL_BASIS = env.str("LETTER_LEGAL_BASIS", default="PECA 2016 s.37")
+
+# --- Reports (the dashboard, the scorecard, the statistics; docs/reports.md) ----------------------
+# The database alias every statistics read uses: point it at the read replica's alias when there is one.
+REPORTS_DATABASE = "default"
+REPORTS_MONTHLY_RECIPIENTS = env.list("REPORTS_MONTHLY_RECIPIENTS", default=[])
+# Public counts from 1 to this minus one are shown as "<5" (and whatever would reveal them).
+REPORTS_SUPPRESS_BELOW = env.int("REPORTS_SUPPRESS_BELOW", default=5)
+REPORTS_PUBLIC_MONTHS = env.int("REPORTS_PUBLIC_MONTHS", default=24)
+REPORTS_PUBLIC_CACHE_SECONDS = env.int("REPORTS_PUBLIC_CACHE_SECONDS", default=30 * 60)
+# Beat rebuilds this many recent days of the daily summary every ten minutes.
+REPORTS_SUMMARY_REFRESH_DAYS = env.int("REPORTS_SUMMARY_REFRESH_DAYS", default=3)
 
 # --- Auth --------------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

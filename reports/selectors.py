@@ -1,0 +1,280 @@
+"""Reads for the dashboard, the scorecard, the reports and the public statistics.
+
+Every read goes to settings.REPORTS_DATABASE (a replica when one is configured) and is an
+aggregate: the dashboard makes a fixed, small number of queries whatever the size of the tables.
+Complaint counts come from the daily summary (reports.services.summary_refresh); cases, letters
+and replies are read live, as they are far fewer than complaints.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser, User
+from django.db.models import Count, DateField, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from complaints.models import Case, Complaint, Platform, Province
+from notices.models import Letter, LetterCase, LetterType, Reply
+
+from .models import ComplaintDaySummary
+
+RESTORED = [Case.Outcome.REINSTATED, Case.Outcome.PARTIALLY_REINSTATED]
+# An acknowledgement is not a reply (docs/reports.md).
+SUBSTANTIVE_REPLIES = [Reply.Kind.DECISION, Reply.Kind.INFORMATION_REQUEST]
+
+
+def db() -> str:
+    """The database alias reports read from: the one place to point them at a replica."""
+    return settings.REPORTS_DATABASE
+
+
+def user_is_analyst(user: User | AnonymousUser) -> bool:
+    """Sees the statistics but works no cases: their admin starts at the dashboard."""
+    return (
+        user.is_authenticated
+        and user.has_perm("reports.view_dashboard")
+        and not user.has_perm("complaints.change_case")
+    )
+
+
+@dataclass(frozen=True)
+class Period:
+    """Local (Pakistan time) days from ``start`` to ``end``, both included."""
+
+    start: date
+    end: date
+
+    @property
+    def start_at(self) -> datetime:
+        return timezone.make_aware(datetime.combine(self.start, time.min))
+
+    @property
+    def end_before(self) -> datetime:
+        return timezone.make_aware(datetime.combine(self.end + timedelta(days=1), time.min))
+
+    @classmethod
+    def month(cls, first: date) -> Period:
+        following = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
+        return cls(first, following - timedelta(days=1))
+
+
+def month_of(moment: datetime) -> date:
+    return timezone.localtime(moment).date().replace(day=1)
+
+
+def _rate(numerator: int, denominator: int) -> float | None:
+    return round(numerator / denominator, 3) if denominator else None
+
+
+@dataclass
+class ScorecardRow:
+    platform_id: int
+    month: date | None = None
+    letters_sent: int = 0
+    letters_replied: int = 0
+    letters_replied_on_time: int = 0
+    letters_due: int = 0
+    letters_no_reply_by_deadline: int = 0
+    accounts_referred: int = 0
+    accounts_closed: int = 0
+    accounts_restored: int = 0
+    days_to_reply: list[int] = field(default_factory=list)
+
+    @property
+    def reply_rate(self) -> float | None:
+        return _rate(self.letters_replied, self.letters_sent)
+
+    @property
+    def median_days_to_reply(self) -> float | None:
+        return statistics.median(self.days_to_reply) if self.days_to_reply else None
+
+    @property
+    def replies_on_time_share(self) -> float | None:
+        return _rate(self.letters_replied_on_time, self.letters_replied)
+
+    @property
+    def restoration_rate(self) -> float | None:
+        return _rate(self.accounts_restored, self.accounts_closed)
+
+    @property
+    def no_reply_by_deadline_share(self) -> float | None:
+        return _rate(self.letters_no_reply_by_deadline, self.letters_due)
+
+    def figures(self) -> dict[str, Any]:
+        """Every count and figure, by the keys of reports.definitions and the suppression rules."""
+        return {
+            "letters_sent": self.letters_sent,
+            "letters_replied": self.letters_replied,
+            "letters_replied_on_time": self.letters_replied_on_time,
+            "letters_due": self.letters_due,
+            "letters_no_reply_by_deadline": self.letters_no_reply_by_deadline,
+            "accounts_referred": self.accounts_referred,
+            "accounts_closed": self.accounts_closed,
+            "accounts_restored": self.accounts_restored,
+            "reply_rate": self.reply_rate,
+            "median_days_to_reply": self.median_days_to_reply,
+            "replies_on_time_share": self.replies_on_time_share,
+            "restoration_rate": self.restoration_rate,
+            "no_reply_by_deadline_share": self.no_reply_by_deadline_share,
+        }
+
+
+def scorecard(
+    *, period: Period, platform_ids: list[int] | None = None, by_month: bool = False, now: datetime | None = None
+) -> dict[tuple[int, date | None], ScorecardRow]:
+    """One row per platform (and per month of sending, if ``by_month``), in two queries.
+
+    The period selects letters by the day they were sent; a letter's replies, and its cases'
+    outcomes, count whenever they came, so older periods' figures keep maturing.
+    """
+    now = now or timezone.now()
+    letters = (
+        Letter.objects.using(db())
+        .filter(date_sent__gte=period.start_at, date_sent__lt=period.end_before)
+        .exclude(letter_type=LetterType.REMINDER)
+    )
+    if platform_ids:
+        letters = letters.filter(platform_id__in=platform_ids)
+    first_reply = (
+        Reply.objects.filter(Q(letter=OuterRef("pk")) | Q(letter__reminder_of=OuterRef("pk")))
+        .filter(kind__in=SUBSTANTIVE_REPLIES)
+        .order_by("received_at")
+        .values("received_at")[:1]
+    )
+    rows: dict[tuple[int, date | None], ScorecardRow] = {}
+
+    def row(platform_id: int, month: date | None) -> ScorecardRow:
+        key = (platform_id, month if by_month else None)
+        if key not in rows:
+            rows[key] = ScorecardRow(platform_id=platform_id, month=key[1])
+        return rows[key]
+
+    for platform_id, sent, due, replied in letters.annotate(first_reply=Subquery(first_reply)).values_list(
+        "platform_id", "date_sent", "response_due_at", "first_reply"
+    ):
+        r = row(platform_id, month_of(sent))
+        r.letters_sent += 1
+        if replied is not None:
+            r.letters_replied += 1
+            r.days_to_reply.append((timezone.localtime(replied).date() - timezone.localtime(sent).date()).days)
+            if due is None or replied <= due:
+                r.letters_replied_on_time += 1
+        if due is not None and due < now:
+            r.letters_due += 1
+            if replied is None or replied > due:
+                r.letters_no_reply_by_deadline += 1
+
+    groups: list[str] = ["letter__platform_id"] + (["month"] if by_month else [])
+    accounts = (
+        LetterCase.objects.using(db())
+        .filter(letter__in=letters)
+        .annotate(month=TruncMonth("letter__date_sent", output_field=DateField()))
+        .values(*groups)
+        .annotate(
+            referred=Count("case", distinct=True),
+            closed=Count("case", distinct=True, filter=Q(case__status=Case.Status.CLOSED)),
+            restored=Count(
+                "case", distinct=True, filter=Q(case__status=Case.Status.CLOSED, case__outcome__in=RESTORED)
+            ),
+        )
+        .order_by()
+    )
+    for item in accounts:
+        r = row(item["letter__platform_id"], item.get("month"))
+        r.accounts_referred, r.accounts_closed, r.accounts_restored = item["referred"], item["closed"], item["restored"]
+    return rows
+
+
+def platforms() -> dict[int, Platform]:
+    return {p.pk: p for p in Platform.objects.using(db()).order_by("name")}
+
+
+def _summary(period: Period, platform_ids: list[int] | None) -> Any:
+    rows = ComplaintDaySummary.objects.using(db()).filter(day__gte=period.start, day__lte=period.end)
+    return rows.filter(platform_id__in=platform_ids) if platform_ids else rows
+
+
+def complaints_by(*, period: Period, platform_ids: list[int] | None, dimension: str) -> list[tuple[Any, int]]:
+    """Complaints received, grouped by ``day``, ``platform_id``, ``action_type``, ``category`` or ``province``."""
+    rows = _summary(period, platform_ids).values(dimension).annotate(n=Sum("complaints")).order_by(dimension)
+    return [(row[dimension], row["n"]) for row in rows]
+
+
+def complaints_by_platform_month(*, period: Period) -> dict[tuple[int, date], int]:
+    rows = (
+        _summary(period, None)
+        .annotate(month=TruncMonth("day"))
+        .values("platform_id", "month")
+        .annotate(n=Sum("complaints"))
+        .order_by()
+    )
+    return {(row["platform_id"], row["month"]): row["n"] for row in rows}
+
+
+def cases_closed_by_platform_month(*, period: Period) -> dict[tuple[int, date], dict[str, int]]:
+    """Cases whose latest closing falls in the period, by platform, month and outcome."""
+    rows = (
+        Case.objects.using(db())
+        .filter(status=Case.Status.CLOSED, closed_at__gte=period.start_at, closed_at__lt=period.end_before)
+        .annotate(month=TruncMonth("closed_at", output_field=DateField()))
+        .values("platform_id", "month", "outcome")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    out: dict[tuple[int, date], dict[str, int]] = defaultdict(dict)
+    for row in rows:
+        out[(row["platform_id"], row["month"])][row["outcome"]] = row["n"]
+    return out
+
+
+def cases_by_status(*, platform_ids: list[int] | None) -> dict[str, int]:
+    """The cases now in each status (a snapshot, whatever the period)."""
+    cases = Case.objects.using(db()).all()
+    if platform_ids:
+        cases = cases.filter(platform_id__in=platform_ids)
+    counts = dict(cases.values_list("status").annotate(n=Count("id")).order_by())
+    return {status: counts.get(status, 0) for status in Case.Status.values}
+
+
+@dataclass(frozen=True)
+class Backlog:
+    name: str
+    open_cases: int
+    overdue: int
+
+
+def backlog_by_caseworker(*, platform_ids: list[int] | None, now: datetime | None = None) -> list[Backlog]:
+    """Open cases and overdue open cases per assignee (and the unassigned queue), most overdue first."""
+    now = now or timezone.now()
+    cases = Case.objects.using(db()).exclude(status=Case.Status.CLOSED)
+    if platform_ids:
+        cases = cases.filter(platform_id__in=platform_ids)
+    rows = (
+        cases.values("assigned_to", "assigned_to__username", "assigned_to__first_name", "assigned_to__last_name")
+        .annotate(open_cases=Count("id"), overdue=Count("id", filter=Q(due_at__lt=now)))
+        .order_by("-overdue", "-open_cases", "assigned_to__username")
+    )
+    out = []
+    for row in rows:
+        full_name = f"{row['assigned_to__first_name']} {row['assigned_to__last_name']}".strip()
+        name = full_name or row["assigned_to__username"] or ""
+        out.append(Backlog(name=name, open_cases=row["open_cases"], overdue=row["overdue"]))
+    return out
+
+
+def complaint_labels() -> dict[str, dict[str, str]]:
+    """Display labels for the summary's coded dimensions."""
+    return {
+        "action_type": dict(Complaint.ActionType.choices),
+        "category": dict(Complaint.Category.choices),
+        "province": dict(Province.choices),
+        "status": dict(Case.Status.choices),
+        "outcome": dict(Case.Outcome.choices),
+    }
