@@ -50,14 +50,16 @@ RULES = Rules(
 )
 
 
+def suppressed_marker() -> str:
+    """How a withheld value reads in the CSV file and on the page: "<5" with the default threshold."""
+    return f"<{settings.REPORTS_SUPPRESS_BELOW}"
+
+
 class Suppressed:
     """A published value withheld because it is, or would reveal, a count from 1 to 4."""
 
-    def __repr__(self) -> str:
-        return "<5"
-
     def __str__(self) -> str:
-        return "<5"
+        return suppressed_marker()
 
 
 SUPPRESSED = Suppressed()
@@ -80,7 +82,8 @@ def published_rows(*, today: date | None = None) -> list[dict[str, Any]]:
     if rows is None:
         rows = _build(today=today)
         cache.set(key, rows, settings.REPORTS_PUBLIC_CACHE_SECONDS)
-    return [{k: SUPPRESSED if v == "<5" else v for k, v in row.items()} for row in rows]
+    marker = suppressed_marker()
+    return [{k: SUPPRESSED if k in COLUMNS and v == marker else v for k, v in row.items()} for row in rows]
 
 
 def _build(*, today: date) -> list[dict[str, Any]]:
@@ -102,9 +105,9 @@ def _build(*, today: date) -> list[dict[str, Any]]:
             if not platform.is_active and not any(raw[c] for c in COLUMNS if not c.endswith(("_rate", "_share"))):
                 continue
             hidden = suppressed_keys(raw, RULES)
-            # Stored as "<5" so the cached rows stay plain JSON-able data.
+            # Stored as the marker string so the cached rows stay plain data.
             row = {"platform": platform.slug, "platform_name": platform.name, "month": f"{month:%Y-%m}"}
-            row.update({c: "<5" if c in hidden else raw[c] for c in COLUMNS})
+            row.update({c: suppressed_marker() if c in hidden else raw[c] for c in COLUMNS})
             rows.append(row)
     return rows
 
