@@ -35,7 +35,13 @@ def chart(*, chart_id: str, title: str, rows: list[tuple[str, int]]) -> dict[str
         "title": title,
         "height": 28 * len(rows) + 8,
         "rows": [
-            {"label": label, "value": value, "pct": round(100 * value / top, 1), "y": 28 * i + 4, "text_y": 28 * i + 22}
+            {
+                "label": str(label),
+                "value": value,
+                "pct": round(100 * value / top, 1),
+                "y": 28 * i + 4,
+                "text_y": 28 * i + 22,
+            }
             for i, (label, value) in enumerate(rows)
         ],
     }
