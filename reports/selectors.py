@@ -263,8 +263,8 @@ def backlog_by_caseworker(*, platform_ids: list[int] | None, now: datetime | Non
     )
     out = []
     for row in rows:
-        full_name = f"{row['assigned_to__first_name']} {row['assigned_to__last_name']}".strip()
-        name = full_name or row["assigned_to__username"] or ""
+        parts = (row["assigned_to__first_name"], row["assigned_to__last_name"])
+        name = " ".join(p for p in parts if p) or row["assigned_to__username"] or ""
         out.append(Backlog(name=name, open_cases=row["open_cases"], overdue=row["overdue"]))
     return out
 
