@@ -48,7 +48,7 @@ def chart(*, chart_id: str, title: str, rows: list[tuple[str, int]]) -> dict[str
 
 
 def _timeline(period: Period, platform_ids: list[int] | None, granularity: str) -> list[tuple[str, int]]:
-    by_day = dict(selectors.complaints_by(period=period, platform_ids=platform_ids, dimension="day"))
+    by_day = dict(selectors.complaints_by(period=period, platform_ids=platform_ids, group="day"))
     buckets: dict[date, int] = {}
     day = period.start
     while day <= period.end:
@@ -78,8 +78,8 @@ def dashboard_figures(*, period: Period, platform_ids: list[int] | None, granula
     labels = selectors.complaint_labels()
     now = timezone.now()
 
-    def by(dimension: str, names: dict[Any, str]) -> list[tuple[str, int]]:
-        rows = selectors.complaints_by(period=period, platform_ids=platform_ids, dimension=dimension)
+    def by(group: str, names: dict[Any, str]) -> list[tuple[str, int]]:
+        rows = selectors.complaints_by(period=period, platform_ids=platform_ids, group=group)
         return sorted(((names.get(key, str(key)), n) for key, n in rows), key=lambda r: -r[1])
 
     platform_names = {pk: p.name for pk, p in platforms.items()}

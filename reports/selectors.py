@@ -196,20 +196,29 @@ def platforms() -> dict[int, Platform]:
     return {p.pk: p for p in Platform.objects.using(db()).order_by("name")}
 
 
-def _summary(period: Period, platform_ids: list[int] | None) -> Any:
-    rows = ComplaintDaySummary.objects.using(db()).filter(day__gte=period.start, day__lte=period.end)
+def _summary(period: Period, platform_ids: list[int] | None, dimension: str) -> Any:
+    rows = ComplaintDaySummary.objects.using(db()).filter(
+        dimension=dimension, day__gte=period.start, day__lte=period.end
+    )
     return rows.filter(platform_id__in=platform_ids) if platform_ids else rows
 
 
-def complaints_by(*, period: Period, platform_ids: list[int] | None, dimension: str) -> list[tuple[Any, int]]:
-    """Complaints received, grouped by ``day``, ``platform_id``, ``action_type``, ``category`` or ``province``."""
-    rows = _summary(period, platform_ids).values(dimension).annotate(n=Sum("complaints")).order_by(dimension)
-    return [(row[dimension], row["n"]) for row in rows]
+# Every complaint is counted once along each dimension; totals read any one of them.
+TOTALS = ComplaintDaySummary.Dimension.ACTION_TYPE
+
+
+def complaints_by(*, period: Period, platform_ids: list[int] | None, group: str) -> list[tuple[Any, int]]:
+    """Complaints received grouped by ``day`` or ``platform_id`` (totals), or by a summary dimension
+    (``action_type``, ``category`` or ``province``)."""
+    totals = group in {"day", "platform_id"}
+    key, dimension = (group, TOTALS) if totals else ("value", group)
+    rows = _summary(period, platform_ids, dimension).values_list(key).annotate(n=Sum("complaints")).order_by(key)
+    return [(value, n) for value, n in rows]
 
 
 def complaints_by_platform_month(*, period: Period) -> dict[tuple[int, date], int]:
     rows = (
-        _summary(period, None)
+        _summary(period, None, TOTALS)
         .annotate(month=TruncMonth("day"))
         .values("platform_id", "month")
         .annotate(n=Sum("complaints"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import logging
+from collections import Counter
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -38,28 +39,30 @@ def summary_refresh(*, start: date, end: date) -> int:
     """
     period = Period(start, end)
     ComplaintDaySummary.objects.filter(day__gte=start, day__lte=end).delete()
-    now = timezone.now()
     grouped = (
         Complaint.objects.filter(received_at__gte=period.start_at, received_at__lt=period.end_before)
         .annotate(day=TruncDate("received_at", tzinfo=timezone.get_current_timezone()))
-        .values("day", "platform_id", "action_type", "category", "province")
+        .values_list("day", "platform_id", "action_type", "category", "province")
         .annotate(n=Count("id"))
         .order_by()
     )
-    rows = [
-        ComplaintDaySummary(
-            day=g["day"],
-            platform_id=g["platform_id"],
-            action_type=g["action_type"],
-            category=g["category"],
-            province=g["province"],
-            complaints=g["n"],
-            refreshed_at=now,
-        )
-        for g in grouped.iterator(chunk_size=5000)
-    ]
-    ComplaintDaySummary.objects.bulk_create(rows, batch_size=5000)
-    return len(rows)
+    # One scan of the complaints, folded here into one count per dimension.
+    cells: Counter[tuple[date, int, str, str]] = Counter()
+    for day, platform_id, action_type, category, province, n in grouped.iterator(chunk_size=5000):
+        cells[(day, platform_id, ComplaintDaySummary.Dimension.ACTION_TYPE, action_type)] += n
+        cells[(day, platform_id, ComplaintDaySummary.Dimension.CATEGORY, category)] += n
+        cells[(day, platform_id, ComplaintDaySummary.Dimension.PROVINCE, province)] += n
+    now = timezone.now()
+    ComplaintDaySummary.objects.bulk_create(
+        [
+            ComplaintDaySummary(
+                day=day, platform_id=platform_id, dimension=dimension, value=value, complaints=n, refreshed_at=now
+            )
+            for (day, platform_id, dimension, value), n in cells.items()
+        ],
+        batch_size=5000,
+    )
+    return len(cells)
 
 
 def summary_refresh_recent() -> int:

@@ -48,9 +48,8 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('day', models.DateField(verbose_name='day')),
-                ('action_type', models.CharField(max_length=30, verbose_name='what the platform did')),
-                ('category', models.CharField(max_length=30, verbose_name='what the content was about')),
-                ('province', models.CharField(max_length=5, verbose_name='province or territory')),
+                ('dimension', models.CharField(choices=[('action_type', 'what the platform did'), ('category', 'what the content was about'), ('province', 'province or territory')], max_length=20, verbose_name='dimension')),
+                ('value', models.CharField(max_length=30, verbose_name='value')),
                 ('complaints', models.PositiveIntegerField(verbose_name='complaints')),
                 ('refreshed_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='refreshed')),
                 ('platform', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='complaints.platform', verbose_name='platform')),
@@ -59,8 +58,8 @@ class Migration(migrations.Migration):
                 'verbose_name': 'statistics',
                 'verbose_name_plural': 'statistics',
                 'permissions': [('view_dashboard', 'Can see the statistics dashboard, the scorecard and the reports')],
-                'indexes': [models.Index(fields=['day', 'platform'], name='summary_day_platform_idx')],
-                'constraints': [models.UniqueConstraint(fields=('day', 'platform', 'action_type', 'category', 'province'), name='unique_complaint_day_cell')],
+                'indexes': [models.Index(fields=['dimension', 'day', 'platform'], name='summary_dimension_day_idx')],
+                'constraints': [models.UniqueConstraint(fields=('day', 'platform', 'dimension', 'value'), name='unique_complaint_day_cell')],
             },
         ),
         migrations.CreateModel(

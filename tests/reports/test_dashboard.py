@@ -127,11 +127,16 @@ def test_the_dashboard_makes_at_most_20_queries_however_much_data(
     assert response.status_code == 200
 
 
-def test_summary_refresh_counts_each_complaint_once_on_its_local_day(x_platform):
+def test_summary_refresh_counts_each_complaint_once_along_each_dimension_on_its_local_day(x_platform):
     complaint_create(account_handle="one")
-    complaint_create(account_handle="one")  # joins the same case; still a second complaint
+    complaint_create(account_handle="one", province="PK-GB")  # joins the same case; still a second complaint
     today = timezone.localdate()
-    assert summary_refresh(start=today, end=today) == 1
-    assert summary_refresh(start=today, end=today) == 1  # a rerun replaces, it does not add
-    [row] = ComplaintDaySummary.objects.all()
-    assert (row.day, row.complaints, row.province) == (today, 2, "PK-PB")
+    assert summary_refresh(start=today, end=today) == 4
+    assert summary_refresh(start=today, end=today) == 4  # a rerun replaces, it does not add
+    cells = {(r.dimension, r.value): r.complaints for r in ComplaintDaySummary.objects.filter(day=today)}
+    assert cells == {
+        ("action_type", "ACCOUNT_SUSPENDED"): 2,
+        ("category", "KASHMIR_SOLIDARITY"): 2,
+        ("province", "PK-PB"): 1,
+        ("province", "PK-GB"): 1,
+    }
