@@ -39,7 +39,7 @@ pango:
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy complaints notices regulator_portal
+	$(VENV)/bin/mypy complaints notices regulator_portal reports
 
 messages: install
 	$(PY) manage.py makemessages -l ur --ignore=.venv --ignore=var --no-obsolete

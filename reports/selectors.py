@@ -159,6 +159,8 @@ def scorecard(
     for platform_id, sent, due, replied in letters.annotate(first_reply=Subquery(first_reply)).values_list(
         "platform_id", "date_sent", "response_due_at", "first_reply"
     ):
+        if sent is None:  # never: the period's filter on date_sent leaves out letters not sent
+            continue
         r = row(platform_id, month_of(sent))
         r.letters_sent += 1
         if replied is not None:
@@ -279,11 +281,12 @@ def backlog_by_caseworker(*, platform_ids: list[int] | None, now: datetime | Non
 
 
 def complaint_labels() -> dict[str, dict[str, str]]:
-    """Display labels for the summary's coded dimensions."""
-    return {
-        "action_type": dict(Complaint.ActionType.choices),
-        "category": dict(Complaint.Category.choices),
-        "province": dict(Province.choices),
-        "status": dict(Case.Status.choices),
-        "outcome": dict(Case.Outcome.choices),
+    """Display labels for the summary's coded dimensions, in the active language."""
+    choices = {
+        "action_type": Complaint.ActionType.choices,
+        "category": Complaint.Category.choices,
+        "province": Province.choices,
+        "status": Case.Status.choices,
+        "outcome": Case.Outcome.choices,
     }
+    return {name: {value: str(label) for value, label in pairs} for name, pairs in choices.items()}
