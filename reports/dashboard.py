@@ -84,7 +84,7 @@ def dashboard_figures(*, period: Period, platform_ids: list[int] | None, granula
 
     platform_names = {pk: p.name for pk, p in platforms.items()}
     timeline = _timeline(period, platform_ids, granularity)
-    statuses = selectors.cases_by_status(platform_ids=platform_ids)
+    cases = selectors.open_cases(platform_ids=platform_ids, now=now)
     card = selectors.scorecard(period=period, platform_ids=platform_ids, now=now)
     return {
         "period": {"start": period.start.isoformat(), "end": period.end.isoformat()},
@@ -113,13 +113,13 @@ def dashboard_figures(*, period: Period, platform_ids: list[int] | None, granula
             chart(chart_id="by-province", title=_("Complaints by province"), rows=by("province", labels["province"])),
             chart(
                 chart_id="cases-by-status",
-                title=_("Cases now in each status"),
-                rows=[(labels["status"][s], n) for s, n in statuses.items()],
+                title=_("Open cases now, by status"),
+                rows=[(labels["status"][s], n) for s, n in cases.by_status.items()],
             ),
         ],
         "backlog": [
             {"name": b.name or _("Unassigned"), "open_cases": b.open_cases, "overdue": b.overdue}
-            for b in selectors.backlog_by_caseworker(platform_ids=platform_ids, now=now)
+            for b in cases.backlog
         ],
         "scorecard": scorecard_table(
             [(platform_names.get(row.platform_id, "?"), row.figures()) for row in _sorted(card, platform_names)]

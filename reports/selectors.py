@@ -16,8 +16,8 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import Count, DateField, OuterRef, Q, Subquery, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import Count, DateField, Min, Q, Sum
+from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
 from complaints.models import Case, Complaint, Platform, Province
@@ -142,11 +142,17 @@ def scorecard(
     )
     if platform_ids:
         letters = letters.filter(platform_id__in=platform_ids)
-    first_reply = (
-        Reply.objects.filter(Q(letter=OuterRef("pk")) | Q(letter__reminder_of=OuterRef("pk")))
+    letter_rows = list(letters.values_list("pk", "platform_id", "date_sent", "response_due_at"))
+    ids = [pk for pk, *_rest in letter_rows]
+    # A reply to a reminder answers the letter it reminds about: group replies by that root letter.
+    first_replies = dict(
+        Reply.objects.using(db())
         .filter(kind__in=SUBSTANTIVE_REPLIES)
-        .order_by("received_at")
-        .values("received_at")[:1]
+        .annotate(root=Coalesce("letter__reminder_of_id", "letter_id"))
+        .filter(root__in=ids)
+        .values_list("root")
+        .annotate(first=Min("received_at"))
+        .order_by()
     )
     rows: dict[tuple[int, date | None], ScorecardRow] = {}
 
@@ -156,11 +162,10 @@ def scorecard(
             rows[key] = ScorecardRow(platform_id=platform_id, month=key[1])
         return rows[key]
 
-    for platform_id, sent, due, replied in letters.annotate(first_reply=Subquery(first_reply)).values_list(
-        "platform_id", "date_sent", "response_due_at", "first_reply"
-    ):
+    for pk, platform_id, sent, due in letter_rows:
         if sent is None:  # never: the period's filter on date_sent leaves out letters not sent
             continue
+        replied = first_replies.get(pk)
         r = row(platform_id, month_of(sent))
         r.letters_sent += 1
         if replied is not None:
@@ -176,7 +181,7 @@ def scorecard(
     groups: list[str] = ["letter__platform_id"] + (["month"] if by_month else [])
     accounts = (
         LetterCase.objects.using(db())
-        .filter(letter__in=letters)
+        .filter(letter_id__in=ids)
         .annotate(month=TruncMonth("letter__date_sent", output_field=DateField()))
         .values(*groups)
         .annotate(
@@ -245,15 +250,6 @@ def cases_closed_by_platform_month(*, period: Period) -> dict[tuple[int, date], 
     return out
 
 
-def cases_by_status(*, platform_ids: list[int] | None) -> dict[str, int]:
-    """The cases now in each status (a snapshot, whatever the period)."""
-    cases = Case.objects.using(db()).all()
-    if platform_ids:
-        cases = cases.filter(platform_id__in=platform_ids)
-    counts = dict(cases.values_list("status").annotate(n=Count("id")).order_by())
-    return {status: counts.get(status, 0) for status in Case.Status.values}
-
-
 @dataclass(frozen=True)
 class Backlog:
     name: str
@@ -261,23 +257,44 @@ class Backlog:
     overdue: int
 
 
-def backlog_by_caseworker(*, platform_ids: list[int] | None, now: datetime | None = None) -> list[Backlog]:
-    """Open cases and overdue open cases per assignee (and the unassigned queue), most overdue first."""
+@dataclass(frozen=True)
+class OpenCases:
+    by_status: dict[str, int]
+    backlog: list[Backlog]
+
+
+def open_cases(*, platform_ids: list[int] | None, now: datetime | None = None) -> OpenCases:
+    """Open cases now, by status, and per assignee (the unassigned queue too) with how many are overdue.
+
+    One grouping over the open cases only: the partial indexes on open cases serve it, and the
+    closed cases, most of the table, are never counted here (the public statistics count them by
+    month of closing).
+    """
     now = now or timezone.now()
     cases = Case.objects.using(db()).exclude(status=Case.Status.CLOSED)
     if platform_ids:
         cases = cases.filter(platform_id__in=platform_ids)
     rows = (
-        cases.values("assigned_to", "assigned_to__username", "assigned_to__first_name", "assigned_to__last_name")
-        .annotate(open_cases=Count("id"), overdue=Count("id", filter=Q(due_at__lt=now)))
-        .order_by("-overdue", "-open_cases", "assigned_to__username")
+        cases.values(
+            "status", "assigned_to", "assigned_to__username", "assigned_to__first_name", "assigned_to__last_name"
+        )
+        # Counting status (never null) rather than id: status, assignee and due date are all in the
+        # partial index case_open_assignee_idx, so PostgreSQL can count from the index alone.
+        .annotate(n=Count("status"), overdue=Count("status", filter=Q(due_at__lt=now)))
+        .order_by()
     )
-    out = []
+    by_status = dict.fromkeys(Case.OPEN_STATUSES, 0)
+    people: dict[int | None, list] = {}
     for row in rows:
+        by_status[row["status"]] += row["n"]
         parts = (row["assigned_to__first_name"], row["assigned_to__last_name"])
         name = " ".join(p for p in parts if p) or row["assigned_to__username"] or ""
-        out.append(Backlog(name=name, open_cases=row["open_cases"], overdue=row["overdue"]))
-    return out
+        person = people.setdefault(row["assigned_to"], [name, 0, 0])
+        person[1] += row["n"]
+        person[2] += row["overdue"]
+    backlog = [Backlog(name=name, open_cases=n, overdue=overdue) for name, n, overdue in people.values()]
+    backlog.sort(key=lambda b: (-b.overdue, -b.open_cases, b.name))
+    return OpenCases(by_status=by_status, backlog=backlog)
 
 
 def complaint_labels() -> dict[str, dict[str, str]]:
