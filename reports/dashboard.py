@@ -118,8 +118,7 @@ def dashboard_figures(*, period: Period, platform_ids: list[int] | None, granula
             ),
         ],
         "backlog": [
-            {"name": b.name or _("Unassigned"), "open_cases": b.open_cases, "overdue": b.overdue}
-            for b in cases.backlog
+            {"name": b.name or _("Unassigned"), "open_cases": b.open_cases, "overdue": b.overdue} for b in cases.backlog
         ],
         "scorecard": scorecard_table(
             [(platform_names.get(row.platform_id, "?"), row.figures()) for row in _sorted(card, platform_names)]
