@@ -13,7 +13,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext as _
 
 from . import services
-from .dashboard import dashboard_figures
+from .dashboard import dashboard_figures_cached
 from .forms import DashboardFilterForm
 from .models import ComplaintDaySummary
 
@@ -59,7 +59,7 @@ class StatisticsAdmin(admin.ModelAdmin):
         figures = None
         if form.is_valid():
             data = form.cleaned_data
-            figures = dashboard_figures(
+            figures = dashboard_figures_cached(
                 period=data["period"], platform_ids=data["platform_ids"], granularity=data["granularity"]
             )
         context = {

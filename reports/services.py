@@ -21,7 +21,8 @@ from complaints.models import Complaint, Language
 from notices.models import Channel, Notice
 from notices.services import notice_queue
 
-from .dashboard import dashboard_figures
+from .dashboard import dashboard_figures, dashboard_figures_cached
+from .forms import DashboardFilterForm
 from .models import ComplaintDaySummary, MonthlyReport
 from .selectors import Period
 
@@ -69,6 +70,17 @@ def summary_refresh_recent() -> int:
     """Beat: the last REPORTS_SUMMARY_REFRESH_DAYS local days, today included."""
     today = timezone.localdate()
     return summary_refresh(start=today - timedelta(days=settings.REPORTS_SUMMARY_REFRESH_DAYS - 1), end=today)
+
+
+def dashboard_warm() -> None:
+    """Beat, after each refresh: the dashboard's default view (what analysts land on), in English,
+    computed ahead so the landing page comes from the cache."""
+    form = DashboardFilterForm({})
+    form.is_valid()
+    with translation.override(Language.ENGLISH):
+        dashboard_figures_cached(
+            period=form.cleaned_data["period"], platform_ids=None, granularity="week", refresh=True
+        )
 
 
 # --- The report files ----------------------------------------------------------------------------

@@ -10,7 +10,9 @@ from . import services
 
 @shared_task(ignore_result=True)
 def summary_refresh_task() -> int:
-    return services.summary_refresh_recent()
+    written = services.summary_refresh_recent()
+    services.dashboard_warm()
+    return written
 
 
 # Beat runs this daily, not only on the 1st: if beat or the worker was down that day, the next run

@@ -203,6 +203,8 @@ REPORTS_PUBLIC_MONTHS = env.int("REPORTS_PUBLIC_MONTHS", default=24)
 REPORTS_PUBLIC_CACHE_SECONDS = env.int("REPORTS_PUBLIC_CACHE_SECONDS", default=30 * 60)
 # Beat rebuilds this many recent days of the daily summary every ten minutes.
 REPORTS_SUMMARY_REFRESH_DAYS = env.int("REPORTS_SUMMARY_REFRESH_DAYS", default=3)
+# The dashboard's figures are cached this long per filter; as long as the summary may lag anyway.
+REPORTS_DASHBOARD_CACHE_SECONDS = env.int("REPORTS_DASHBOARD_CACHE_SECONDS", default=10 * 60)
 
 # --- Auth --------------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

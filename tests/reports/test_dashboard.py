@@ -6,13 +6,16 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from complaints.models import Case, Complaint
 from complaints.services import staff_totp_enrol
 from reports.models import ComplaintDaySummary
 from reports.services import summary_refresh, summary_refresh_recent
+from reports.tasks import summary_refresh_task
 from tests.cases.conftest import verified_client
 from tests.cases.test_sign_in import current_code
 from tests.conftest import STAFF_PASSWORD
@@ -140,3 +143,12 @@ def test_summary_refresh_counts_each_complaint_once_along_each_dimension_on_its_
         ("province", "PK-PB"): 1,
         ("province", "PK-GB"): 1,
     }
+
+
+def test_beat_warms_the_landing_view_so_the_analyst_gets_it_from_the_cache(omar, x_month):
+    summary_refresh_task()
+    client = verified_client(omar)
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get(DASHBOARD).content.decode()
+    assert not any("notices_lettercase" in q["sql"] for q in queries.captured_queries)
+    assert '<th scope="row">X (Twitter)</th><td>4</td><td>4</td>' in html
