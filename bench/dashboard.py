@@ -8,8 +8,9 @@ migrating and seeding it when it holds fewer complaints than asked: seed_demo fo
 seed_bulk for the complaints and cases, then letters to the platforms for about a third of the
 cases (seed_bulk writes none), with replies of every kind. It then rebuilds the daily summary
 (statistics_rebuild) and times, through Django's test client as the analyst Omar, each page:
-three warm-up requests, then --requests timed ones. The public page is timed with its cache
-cleared before every request, i.e. the cost of a cache miss.
+three warm-up requests, then --requests timed ones. Pages marked "miss" are timed with the cache
+cleared before every request; the landing view is also timed as analysts get it, from the cache
+that beat keeps warm.
 Target: p95 <= 1000 ms and <= 20 queries per dashboard page.
 """
 
@@ -168,10 +169,11 @@ def main() -> None:
     two_years = f"start={today - timedelta(days=2 * 366 - 1)}&end={today}"
     dashboard = "/admin/reports/complaintdaysummary/"
     pages = [
-        ("dashboard, last 13 weeks", dashboard, None),
-        ("dashboard, two years, per week", f"{dashboard}?{two_years}", None),
-        ("dashboard, two years, per day", f"{dashboard}?{two_years}&granularity=day", None),
-        ("dashboard, one platform, 13 weeks", f"{dashboard}?platform=x", None),
+        ("dashboard landing, warm cache", dashboard, None),
+        ("dashboard, last 13 weeks, cache miss", dashboard, cache.clear),
+        ("dashboard, two years, per week, miss", f"{dashboard}?{two_years}", cache.clear),
+        ("dashboard, two years, per day, miss", f"{dashboard}?{two_years}&granularity=day", cache.clear),
+        ("dashboard, one platform, 13 weeks, miss", f"{dashboard}?platform=x", cache.clear),
         ("public statistics, cache miss", "/en/statistics/", cache.clear),
         ("open data JSON, cache miss", "/en/statistics/data.json", cache.clear),
     ]
@@ -181,13 +183,13 @@ def main() -> None:
     )
     print(f"\n{totals}; summary rebuilt in {rebuild:.1f} s, last days refreshed in {refresh * 1000:.0f} ms")
     print(f"{args.requests} requests per page\n")
-    print(f"{'page':<36} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8}")
+    print(f"{'page':<40} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8}")
     worst_p95, worst_queries = 0.0, 0
     for label, page_url, before in pages:
         p50, p95, queries = timed(client, page_url, args.requests, before)
         if label.startswith("dashboard"):
             worst_p95, worst_queries = max(worst_p95, p95), max(worst_queries, queries)
-        print(f"{label:<36} {p50:>8.1f} {p95:>8.1f} {queries:>8}", flush=True)
+        print(f"{label:<40} {p50:>8.1f} {p95:>8.1f} {queries:>8}", flush=True)
     verdict = "met" if worst_p95 <= 1000 and worst_queries <= 20 else "NOT met"
     print(
         f"\ndashboard: worst p95 {worst_p95:.0f} ms, most queries {worst_queries}: target (1 s, 20 queries) {verdict}"
