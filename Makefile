@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run test lint bench install services browser messages clean
+.PHONY: run test lint bench install services browser pango messages clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -19,7 +19,7 @@ run: install
 	PORT=$(PORT) bash scripts/run.sh
 
 # The suite needs the real PostgreSQL and Redis, and Debian's Chromium for the browser tests.
-test: install services browser
+test: install services browser pango
 	if command -v msgfmt >/dev/null; then $(PY) manage.py compilemessages --ignore=.venv -v 0; fi
 	DJANGO_SETTINGS_MODULE=regulator_portal.settings.test $(PY) manage.py makemigrations --check --dry-run -v 0
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
@@ -31,6 +31,10 @@ services:
 
 browser:
 	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+# WeasyPrint (the monthly report's PDF) needs Debian's pango.
+pango:
+	@ldconfig -p | grep -q libpangoft2-1.0 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 >/dev/null; }
 
 lint: install
 	$(VENV)/bin/ruff check .
@@ -47,6 +51,7 @@ bench: install services
 	$(PY) bench/exports.py
 	$(PY) bench/evidence_memory.py
 	$(PY) bench/fuzz.py
+	$(PY) bench/dashboard.py
 
 clean:
 	rm -rf var/portal.sqlite3 var/mail var/sms var/private

@@ -62,11 +62,14 @@ class PortalAdminSite(OTPAdminSite):
         super().__init__(name)
 
     def index(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
-        # A caseworker's day starts at their own cases, not at the list of models.
+        # A caseworker's day starts at their own cases and an analyst's at the dashboard, not at the list
+        # of models; a supervisor's index lists the advance notices due within a day.
         from complaints.selectors import user_is_caseworker
+        from notices.selectors import advance_notices_landing
+        from reports.selectors import user_is_analyst
 
         if user_is_caseworker(request.user) and "models" not in request.GET:
             return redirect(reverse("admin:complaints_case_my"))
-        from notices.selectors import advance_notices_landing
-
+        if user_is_analyst(request.user) and "models" not in request.GET:
+            return redirect(reverse("admin:reports_dashboard"))
         return super().index(request, {**(extra_context or {}), **advance_notices_landing(user=request.user)})

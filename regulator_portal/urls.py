@@ -23,5 +23,6 @@ urlpatterns = [
 ]
 urlpatterns += i18n_patterns(
     path("complaints/", include("complaints.urls")),
+    path("statistics/", include("reports.urls")),
     path("", RedirectView.as_view(pattern_name="complaints:new", permanent=False), name="home"),
 )

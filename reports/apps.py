@@ -11,3 +11,10 @@ class ReportsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "reports"
     verbose_name = _("Reports")
+
+    def ready(self) -> None:
+        from notices.services import ATTACHMENT_PROVIDERS
+
+        from .services import MONTHLY_REPORT_KIND, monthly_report_attachments
+
+        ATTACHMENT_PROVIDERS[MONTHLY_REPORT_KIND] = monthly_report_attachments

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import Model, QuerySet
+from django.db.models import Count, DateField, Min, Model, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
+from complaints.models import Case, Complaint, Platform, Province
 from complaints.selectors import complainant_search_q
+from notices.models import Letter, LetterCase, LetterType, Reply
 from regulator_portal.routers import reports_alias
 
 from .datasets import DatasetSpec
-from .models import Dataset, ExportJob
+from .models import ComplaintDaySummary, Dataset, ExportJob
 
 PII_PERMISSION = "complaints.view_complainant_pii"
 EXPORT_PERMISSION = "reports.export_data"
@@ -82,3 +89,287 @@ def export_job_for_user(*, user: User | AnonymousUser, job_id: int) -> ExportJob
     if not user.is_authenticated:
         return None
     return ExportJob.objects.using("default").select_related("log").filter(pk=job_id, log__user=user.pk).first()
+
+
+RESTORED = [Case.Outcome.REINSTATED, Case.Outcome.PARTIALLY_REINSTATED]
+
+
+SUBSTANTIVE_REPLIES = [Reply.Kind.DECISION, Reply.Kind.INFORMATION_REQUEST]
+
+
+def db() -> str:
+    """The database alias reports read from: the replica when DATABASE_REPLICA_URL names one."""
+    return reports_alias()
+
+
+def user_is_analyst(user: User | AnonymousUser) -> bool:
+    """Sees the statistics but works no cases: their admin starts at the dashboard."""
+    return (
+        user.is_authenticated
+        and user.has_perm("reports.view_dashboard")
+        and not user.has_perm("complaints.change_case")
+    )
+
+
+@dataclass(frozen=True)
+class Period:
+    """Local (Pakistan time) days from ``start`` to ``end``, both included."""
+
+    start: date
+    end: date
+
+    @property
+    def start_at(self) -> datetime:
+        return timezone.make_aware(datetime.combine(self.start, time.min))
+
+    @property
+    def end_before(self) -> datetime:
+        return timezone.make_aware(datetime.combine(self.end + timedelta(days=1), time.min))
+
+    @classmethod
+    def month(cls, first: date) -> Period:
+        following = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
+        return cls(first, following - timedelta(days=1))
+
+
+def month_of(moment: datetime) -> date:
+    return timezone.localtime(moment).date().replace(day=1)
+
+
+def _rate(numerator: int, denominator: int) -> float | None:
+    return round(numerator / denominator, 3) if denominator else None
+
+
+@dataclass
+class ScorecardRow:
+    platform_id: int
+    month: date | None = None
+    letters_sent: int = 0
+    letters_replied: int = 0
+    letters_replied_on_time: int = 0
+    letters_due: int = 0
+    letters_no_reply_by_deadline: int = 0
+    accounts_referred: int = 0
+    accounts_closed: int = 0
+    accounts_restored: int = 0
+    days_to_reply: list[int] = field(default_factory=list)
+
+    @property
+    def reply_rate(self) -> float | None:
+        return _rate(self.letters_replied, self.letters_sent)
+
+    @property
+    def median_days_to_reply(self) -> float | None:
+        return statistics.median(self.days_to_reply) if self.days_to_reply else None
+
+    @property
+    def replies_on_time_share(self) -> float | None:
+        return _rate(self.letters_replied_on_time, self.letters_replied)
+
+    @property
+    def restoration_rate(self) -> float | None:
+        return _rate(self.accounts_restored, self.accounts_closed)
+
+    @property
+    def no_reply_by_deadline_share(self) -> float | None:
+        return _rate(self.letters_no_reply_by_deadline, self.letters_due)
+
+    def figures(self) -> dict[str, Any]:
+        """Every count and figure, by the keys of reports.definitions and the suppression rules."""
+        return {
+            "letters_sent": self.letters_sent,
+            "letters_replied": self.letters_replied,
+            "letters_replied_on_time": self.letters_replied_on_time,
+            "letters_due": self.letters_due,
+            "letters_no_reply_by_deadline": self.letters_no_reply_by_deadline,
+            "accounts_referred": self.accounts_referred,
+            "accounts_closed": self.accounts_closed,
+            "accounts_restored": self.accounts_restored,
+            "reply_rate": self.reply_rate,
+            "median_days_to_reply": self.median_days_to_reply,
+            "replies_on_time_share": self.replies_on_time_share,
+            "restoration_rate": self.restoration_rate,
+            "no_reply_by_deadline_share": self.no_reply_by_deadline_share,
+        }
+
+
+def scorecard(
+    *, period: Period, platform_ids: list[int] | None = None, by_month: bool = False, now: datetime | None = None
+) -> dict[tuple[int, date | None], ScorecardRow]:
+    """One row per platform (and per month of sending, if ``by_month``), in two queries.
+
+    The period selects letters by the day they were sent; a letter's replies, and its cases'
+    outcomes, count whenever they came, so older periods' figures keep maturing.
+    """
+    now = now or timezone.now()
+    letters = (
+        Letter.objects.using(db())
+        .filter(date_sent__gte=period.start_at, date_sent__lt=period.end_before)
+        .exclude(letter_type=LetterType.REMINDER)
+    )
+    if platform_ids:
+        letters = letters.filter(platform_id__in=platform_ids)
+    letter_rows = list(letters.values_list("pk", "platform_id", "date_sent", "response_due_at"))
+    ids = [pk for pk, *_rest in letter_rows]
+    # A reply to a reminder answers the letter it reminds about: group replies by that root letter.
+    first_replies = dict(
+        Reply.objects.using(db())
+        .filter(kind__in=SUBSTANTIVE_REPLIES)
+        .annotate(root=Coalesce("letter__reminder_of_id", "letter_id"))
+        .filter(root__in=ids)
+        .values_list("root")
+        .annotate(first=Min("received_at"))
+        .order_by()
+    )
+    rows: dict[tuple[int, date | None], ScorecardRow] = {}
+
+    def row(platform_id: int, month: date | None) -> ScorecardRow:
+        key = (platform_id, month if by_month else None)
+        if key not in rows:
+            rows[key] = ScorecardRow(platform_id=platform_id, month=key[1])
+        return rows[key]
+
+    for pk, platform_id, sent, due in letter_rows:
+        if sent is None:  # never: the period's filter on date_sent leaves out letters not sent
+            continue
+        replied = first_replies.get(pk)
+        r = row(platform_id, month_of(sent))
+        r.letters_sent += 1
+        if replied is not None:
+            r.letters_replied += 1
+            r.days_to_reply.append((timezone.localtime(replied).date() - timezone.localtime(sent).date()).days)
+            if due is None or replied <= due:
+                r.letters_replied_on_time += 1
+        if due is not None and due < now:
+            r.letters_due += 1
+            if replied is None or replied > due:
+                r.letters_no_reply_by_deadline += 1
+
+    groups: list[str] = ["letter__platform_id"] + (["month"] if by_month else [])
+    accounts = (
+        LetterCase.objects.using(db())
+        .filter(letter_id__in=ids)
+        .annotate(month=TruncMonth("letter__date_sent", output_field=DateField()))
+        .values(*groups)
+        .annotate(
+            referred=Count("case", distinct=True),
+            closed=Count("case", distinct=True, filter=Q(case__status=Case.Status.CLOSED)),
+            restored=Count(
+                "case", distinct=True, filter=Q(case__status=Case.Status.CLOSED, case__outcome__in=RESTORED)
+            ),
+        )
+        .order_by()
+    )
+    for item in accounts:
+        r = row(item["letter__platform_id"], item.get("month"))
+        r.accounts_referred, r.accounts_closed, r.accounts_restored = item["referred"], item["closed"], item["restored"]
+    return rows
+
+
+def platforms() -> dict[int, Platform]:
+    return {p.pk: p for p in Platform.objects.using(db()).order_by("name")}
+
+
+def _summary(period: Period, platform_ids: list[int] | None, dimension: str) -> Any:
+    rows = ComplaintDaySummary.objects.using(db()).filter(
+        dimension=dimension, day__gte=period.start, day__lte=period.end
+    )
+    return rows.filter(platform_id__in=platform_ids) if platform_ids else rows
+
+
+TOTALS = ComplaintDaySummary.Dimension.ACTION_TYPE
+
+
+def complaints_by(*, period: Period, platform_ids: list[int] | None, group: str) -> list[tuple[Any, int]]:
+    """Complaints received grouped by ``day`` or ``platform_id`` (totals), or by a summary dimension
+    (``action_type``, ``category`` or ``province``)."""
+    totals = group in {"day", "platform_id"}
+    key, dimension = (group, TOTALS) if totals else ("value", group)
+    rows = _summary(period, platform_ids, dimension).values_list(key).annotate(n=Sum("complaints")).order_by(key)
+    return [(value, n) for value, n in rows]
+
+
+def complaints_by_platform_month(*, period: Period) -> dict[tuple[int, date], int]:
+    rows = (
+        _summary(period, None, TOTALS)
+        .annotate(month=TruncMonth("day"))
+        .values("platform_id", "month")
+        .annotate(n=Sum("complaints"))
+        .order_by()
+    )
+    return {(row["platform_id"], row["month"]): row["n"] for row in rows}
+
+
+def cases_closed_by_platform_month(*, period: Period) -> dict[tuple[int, date], dict[str, int]]:
+    """Cases whose latest closing falls in the period, by platform, month and outcome."""
+    rows = (
+        Case.objects.using(db())
+        .filter(status=Case.Status.CLOSED, closed_at__gte=period.start_at, closed_at__lt=period.end_before)
+        .annotate(month=TruncMonth("closed_at", output_field=DateField()))
+        .values("platform_id", "month", "outcome")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    out: dict[tuple[int, date], dict[str, int]] = defaultdict(dict)
+    for row in rows:
+        out[(row["platform_id"], row["month"])][row["outcome"]] = row["n"]
+    return out
+
+
+@dataclass(frozen=True)
+class Backlog:
+    name: str
+    open_cases: int
+    overdue: int
+
+
+@dataclass(frozen=True)
+class OpenCases:
+    by_status: dict[str, int]
+    backlog: list[Backlog]
+
+
+def open_cases(*, platform_ids: list[int] | None, now: datetime | None = None) -> OpenCases:
+    """Open cases now, by status, and per assignee (the unassigned queue too) with how many are overdue.
+
+    One grouping over the open cases only: the partial indexes on open cases serve it, and the
+    closed cases, most of the table, are never counted here (the public statistics count them by
+    month of closing).
+    """
+    now = now or timezone.now()
+    cases = Case.objects.using(db()).exclude(status=Case.Status.CLOSED)
+    if platform_ids:
+        cases = cases.filter(platform_id__in=platform_ids)
+    rows = (
+        cases.values(
+            "status", "assigned_to", "assigned_to__username", "assigned_to__first_name", "assigned_to__last_name"
+        )
+        # Counting status (never null) rather than id: status, assignee and due date are all in the
+        # partial index case_open_assignee_idx, so PostgreSQL can count from the index alone.
+        .annotate(n=Count("status"), overdue=Count("status", filter=Q(due_at__lt=now)))
+        .order_by()
+    )
+    by_status = dict.fromkeys(Case.OPEN_STATUSES, 0)
+    people: dict[int | None, list] = {}
+    for row in rows:
+        by_status[row["status"]] += row["n"]
+        parts = (row["assigned_to__first_name"], row["assigned_to__last_name"])
+        name = " ".join(p for p in parts if p) or row["assigned_to__username"] or ""
+        person = people.setdefault(row["assigned_to"], [name, 0, 0])
+        person[1] += row["n"]
+        person[2] += row["overdue"]
+    backlog = [Backlog(name=name, open_cases=n, overdue=overdue) for name, n, overdue in people.values()]
+    backlog.sort(key=lambda b: (-b.overdue, -b.open_cases, b.name))
+    return OpenCases(by_status=by_status, backlog=backlog)
+
+
+def complaint_labels() -> dict[str, dict[str, str]]:
+    """Display labels for the summary's coded dimensions, in the active language."""
+    choices = {
+        "action_type": Complaint.ActionType.choices,
+        "category": Complaint.Category.choices,
+        "province": Province.choices,
+        "status": Case.Status.choices,
+        "outcome": Case.Outcome.choices,
+    }
+    return {name: {value: str(label) for value, label in pairs} for name, pairs in choices.items()}

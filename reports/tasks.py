@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from celery import shared_task
+from django.utils import timezone
 
 from . import services
 from .changelists import changelist_queryset
@@ -30,3 +31,16 @@ def exports_expire_task() -> int:
 @shared_task
 def export_jobs_sweep_task() -> int:
     return services.export_jobs_sweep()
+
+
+@shared_task(ignore_result=True)
+def summary_refresh_task() -> int:
+    written = services.summary_refresh_recent()
+    services.dashboard_warm()
+    return written
+
+
+@shared_task(ignore_result=True)
+def monthly_report_task() -> int:
+    report = services.monthly_report_send(month=services.previous_month(timezone.localdate()))
+    return report.pk

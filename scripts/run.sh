@@ -10,6 +10,8 @@ if command -v msgfmt >/dev/null; then $PY manage.py compilemessages --ignore=.ve
 $PY manage.py migrate --no-input -v 0
 $PY manage.py collectstatic --no-input -v 0
 $PY manage.py seed_demo
+# Without beat (the embedded default) nothing else fills the statistics summary.
+$PY manage.py statistics_rebuild
 
 pids=()
 stop() {

@@ -30,6 +30,7 @@ from .letters import (
     letter_update,
 )
 from .outbox import (
+    ATTACHMENT_PROVIDERS,
     SendResult,
     idempotency_nonce,
     notice_backoff,
@@ -45,6 +46,7 @@ from .webhooks import platform_push, webhook_deliver
 from .wording import letter_template_delete, letter_template_save, wording_compile, wording_render
 
 __all__ = [
+    "ATTACHMENT_PROVIDERS",
     "advance_notice_approve",
     "advance_notice_assign",
     "advance_notice_autoassign",

@@ -10,6 +10,7 @@ import hashlib
 import logging
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
@@ -170,6 +171,12 @@ def notice_backoff(*, attempts: int) -> timedelta:
     return timedelta(seconds=min(seconds, settings.NOTICE_BACKOFF_MAX_SECONDS))
 
 
+# Notice kinds of other apps whose emails carry stored files (reports: the monthly report), by kind.
+# Files are read at every attempt, so a retry attaches the same bytes; a provider that raises fails
+# the attempt like any other error, so nothing goes out without its attachments.
+ATTACHMENT_PROVIDERS: dict[str, Callable[[Notice], list[tuple[str, bytes, str]]]] = {}
+
+
 def _deliver(notice: Notice) -> str:
     """Send through the channel; returns the provider's message id or raises."""
     message_id = notice_message_id(idempotency_key=notice.idempotency_key)
@@ -186,6 +193,9 @@ def _deliver(notice: Notice) -> str:
     )
     if notice.letter is not None and notice.letter.annex_csv:
         email.attach(f"{notice.letter.our_reference}-annex.csv", notice.letter.annex_csv, "text/csv")
+    if notice.kind in ATTACHMENT_PROVIDERS:
+        for name, content, mimetype in ATTACHMENT_PROVIDERS[notice.kind](notice):
+            email.attach(name, content, mimetype)
     email.send()
     return message_id
 

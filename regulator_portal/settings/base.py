@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import environ
+from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
@@ -181,6 +182,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     # Reports: publish export jobs whose first publish was lost; delete files past their expiry (docs/reports.md).
     "reports-exports-sweep": {"task": "reports.tasks.export_jobs_sweep_task", "schedule": 60.0},
     "reports-exports-expire": {"task": "reports.tasks.exports_expire_task", "schedule": 60.0 * 15},
+    # Reports: the dashboard's daily summary, and last month's report (docs/reports.md).
+    "reports-summary-refresh": {"task": "reports.tasks.summary_refresh_task", "schedule": 60.0 * 10},
+    "reports-monthly": {"task": "reports.tasks.monthly_report_task", "schedule": crontab(hour=7, minute=0)},
 }
 CELERY_TIMEZONE = "Asia/Karachi"
 
@@ -242,6 +246,17 @@ ADVANCE_NOTICE_WARN_HOURS = env.int("ADVANCE_NOTICE_WARN_HOURS", default=6)
 # (tests use it for their self-signed receiver; production normally leaves it empty).
 WEBHOOK_TIMEOUT = env.int("WEBHOOK_TIMEOUT", default=10)
 WEBHOOK_CA_BUNDLE = env.str("WEBHOOK_CA_BUNDLE", default="")
+
+# --- Reports (the dashboard, the scorecard, the statistics; docs/reports.md) ----------------------
+REPORTS_MONTHLY_RECIPIENTS = env.list("REPORTS_MONTHLY_RECIPIENTS", default=[])
+# Public counts from 1 to this minus one are shown as "<5" (and whatever would reveal them).
+REPORTS_SUPPRESS_BELOW = env.int("REPORTS_SUPPRESS_BELOW", default=5)
+REPORTS_PUBLIC_MONTHS = env.int("REPORTS_PUBLIC_MONTHS", default=24)
+REPORTS_PUBLIC_CACHE_SECONDS = env.int("REPORTS_PUBLIC_CACHE_SECONDS", default=30 * 60)
+# Beat rebuilds this many recent days of the daily summary every ten minutes.
+REPORTS_SUMMARY_REFRESH_DAYS = env.int("REPORTS_SUMMARY_REFRESH_DAYS", default=3)
+# The dashboard's figures are cached this long per filter; as long as the summary may lag anyway.
+REPORTS_DASHBOARD_CACHE_SECONDS = env.int("REPORTS_DASHBOARD_CACHE_SECONDS", default=10 * 60)
 
 # --- Auth --------------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
