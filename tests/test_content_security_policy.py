@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 from django_otp.oath import totp
 
@@ -135,3 +138,18 @@ def test_the_form_tracking_and_admin_work_in_chromium_with_no_policy_violation(l
 
     assert {name: found for name, found in seen.items() if found} == {}
     assert [text for text in console if "Content Security Policy" in text] == []
+
+
+def test_every_inline_style_and_script_in_a_served_template_carries_the_request_nonce():
+    # Without the nonce the browser drops the block under this policy, silently: a page loses its
+    # styling (and an axe check its contrast) only in a real browser. The PDF template is rendered
+    # for WeasyPrint, never served.
+    root = Path(__file__).resolve().parent.parent / "templates"
+    offenders = [
+        f"{path.relative_to(root)}:{number}"
+        for path in root.rglob("*.html")
+        if path.name != "report_pdf.html"
+        for number, line in enumerate(path.read_text().splitlines(), start=1)
+        if re.search(r"<(style|script)\b", line) and "csp_nonce" not in line
+    ]
+    assert offenders == []

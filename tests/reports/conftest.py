@@ -137,7 +137,7 @@ def x_month(x_platform, x_contact, zara, sana) -> Month:
         a1 restored, a2 upheld.                                   -> replied in 4 days, not on time
     B (b1): sent 10 days ago, due 7; decided 8 days ago: b1 partly restored, then b1 is reopened.
                                                                   -> replied in 2 days, on time
-    C (c1): sent 6 days ago, due 3; no answer, so a reminder went out; the decision answers the
+    C (c1): sent 6 days ago, due 3; no answer, so a reminder was approved and sent; the decision answers the
         reminder today.                                           -> replied in 6 days, not on time
     D (b1 again): sent 2 days ago, due tomorrow; no answer yet.   -> not due
     Scorecard for X: 4 letters (the reminder is not one), 4 accounts (b1 once), reply rate 3/4,
@@ -169,7 +169,9 @@ def x_month(x_platform, x_contact, zara, sana) -> Month:
     case_transition(case=Case.objects.get(pk=b1.pk), to=Case.Status.IN_REVIEW, actor=sana, note="reopened")
     c = send_letter([c1], zara=zara, sana=sana, sent_days_ago=6, due_days_ago=3)
     assert notices.letter_remind_overdue() == 1
-    reminder = Letter.objects.get(reminder_of=c)
+    # The beat drafts the reminder; like any letter it goes out once a supervisor approves it.
+    reminder = notices.letter_approve(letter=Letter.objects.get(reminder_of=c), actor=sana)
+    reminder = notices.letter_send(letter=reminder, actor=zara)
     reply(reminder, zara=zara, kind=Reply.Kind.DECISION, days_ago=0, outcomes=[CaseOutcomeInput(case=c1)])
     d = send_letter([Case.objects.get(pk=b1.pk)], zara=zara, sana=sana, sent_days_ago=2, due_days_ago=-1)
     return Month(
