@@ -153,3 +153,13 @@ def test_every_inline_style_and_script_in_a_served_template_carries_the_request_
         if re.search(r"<(style|script)\b", line) and "csp_nonce" not in line
     ]
     assert offenders == []
+
+
+def test_no_served_template_uses_a_style_attribute_the_policy_would_drop():
+    root = Path(__file__).resolve().parent.parent / "templates"
+    offenders = [
+        str(path.relative_to(root))
+        for path in root.rglob("*.html")
+        if path.name != "report_pdf.html" and re.search(r"\sstyle=", path.read_text())
+    ]
+    assert offenders == []
