@@ -170,6 +170,8 @@ def x_month(x_platform, x_contact, zara, sana) -> Month:
     c = send_letter([c1], zara=zara, sana=sana, sent_days_ago=6, due_days_ago=3)
     assert notices.letter_remind_overdue() == 1
     reminder = Letter.objects.get(reminder_of=c)
+    notices.letter_approve(letter=reminder, actor=sana)  # a reminder waits for a supervisor like any letter
+    notices.letter_send(letter=reminder, actor=zara)
     reply(reminder, zara=zara, kind=Reply.Kind.DECISION, days_ago=0, outcomes=[CaseOutcomeInput(case=c1)])
     d = send_letter([Case.objects.get(pk=b1.pk)], zara=zara, sana=sana, sent_days_ago=2, due_days_ago=-1)
     return Month(
