@@ -9,8 +9,8 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import Count, DateField, Min, Model, Q, QuerySet, Sum
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models import Count, DateField, Model, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from complaints.models import Case, Complaint, Platform, Province
@@ -232,7 +232,8 @@ def scorecard(
     platforms_by_id: dict[int, Platform] | None = None,
 ) -> dict[tuple[int, date | None], ScorecardRow]:
     """One row per platform (and per month, if ``by_month``), in four queries (five without
-    ``platforms_by_id``, which callers that already read the platforms pass).
+    ``platforms_by_id``, which callers that already read the platforms pass; three when no platform
+    has an advance-notice agreement).
 
     The period selects letters by the day they were sent; a letter's replies, and its cases'
     outcomes, count whenever they came, so older periods' figures keep maturing. Advance notices
@@ -247,18 +248,21 @@ def scorecard(
     )
     if platform_ids:
         letters = letters.filter(platform_id__in=platform_ids)
-    letter_rows = list(letters.values_list("pk", "platform_id", "date_sent", "response_due_at"))
-    ids = [pk for pk, *_rest in letter_rows]
-    # A reply to a reminder answers the letter it reminds about: group replies by that root letter.
-    first_replies = dict(
-        Reply.objects.using(db())
-        .filter(kind__in=SUBSTANTIVE_REPLIES)
-        .annotate(root=Coalesce("letter__reminder_of_id", "letter_id"))
-        .filter(root__in=ids)
-        .values_list("root")
-        .annotate(first=Min("received_at"))
-        .order_by()
+    # A reply to a reminder answers the letter it reminds about. The first such reply is read with the
+    # letter (a correlated subquery on the replies' letter index) to keep the dashboard's query budget.
+    first_reply = (
+        Reply.objects.filter(
+            Q(letter_id=OuterRef("pk")) | Q(letter__reminder_of_id=OuterRef("pk")), kind__in=SUBSTANTIVE_REPLIES
+        )
+        .order_by("received_at")
+        .values("received_at")[:1]
     )
+    letter_rows = list(
+        letters.annotate(first_reply=Subquery(first_reply)).values_list(
+            "pk", "platform_id", "date_sent", "response_due_at", "first_reply"
+        )
+    )
+    ids = [pk for pk, *_rest in letter_rows]
     rows: dict[tuple[int, date | None], ScorecardRow] = {}
 
     def row(platform_id: int, month: date | None) -> ScorecardRow:
@@ -267,10 +271,9 @@ def scorecard(
             rows[key] = ScorecardRow(platform_id=platform_id, month=key[1])
         return rows[key]
 
-    for pk, platform_id, sent, due in letter_rows:
+    for _pk, platform_id, sent, due, replied in letter_rows:
         if sent is None:  # never: the period's filter on date_sent leaves out letters not sent
             continue
-        replied = first_replies.get(pk)
         r = row(platform_id, month_of(sent))
         r.letters_sent += 1
         if replied is not None:
