@@ -249,3 +249,9 @@ def test_open_data_adds_the_new_columns_at_the_end_and_withholds_small_counts(cl
     # A quiet month under the agreement has none (0); a month before it had no agreement (None).
     assert json_rows[("x", f"{window[-4]:%Y-%m}")]["suspensions_without_notice"] == 0
     assert json_rows[("x", f"{window[2]:%Y-%m}")]["suspensions_without_notice"] is None
+
+
+def test_the_urdu_statistics_page_shows_the_advance_notice_figures_withheld_where_small(client, last_month_notices):
+    html = client.get(f"/ur/statistics/?month={last_month_notices}").content.decode()
+    assert "موصول ہونے والے پیشگی نوٹس" in html and "بغیر کسی نوٹس کے معطلیاں" in html
+    assert "&lt;5" in html  # X's one account suspended without notice
