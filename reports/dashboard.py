@@ -88,7 +88,7 @@ def dashboard_figures(*, period: Period, platform_ids: list[int] | None, granula
     platform_names = {pk: p.name for pk, p in platforms.items()}
     timeline = _timeline(period, platform_ids, granularity)
     cases = selectors.open_cases(platform_ids=platform_ids, now=now)
-    card = selectors.scorecard(period=period, platform_ids=platform_ids, now=now)
+    card = selectors.scorecard(period=period, platform_ids=platform_ids, now=now, platforms_by_id=platforms)
     return {
         "period": {"start": period.start.isoformat(), "end": period.end.isoformat()},
         "platforms": ", ".join(platform_names[pk] for pk in platform_ids or [] if pk in platform_names)
@@ -139,7 +139,7 @@ def dashboard_figures_cached(
     million complaints) on every reload. Beat warms the default view (summary_refresh_task).
     """
     platforms = ",".join(str(pk) for pk in sorted(platform_ids or []))
-    key = f"reports:dashboard:v1:{get_language()}:{period.start}:{period.end}:{platforms}:{granularity}"
+    key = f"reports:dashboard:v2:{get_language()}:{period.start}:{period.end}:{platforms}:{granularity}"
     figures = None if refresh else cache.get(key)
     if figures is None:
         figures = dashboard_figures(period=period, platform_ids=platform_ids, granularity=granularity)

@@ -79,10 +79,56 @@ SCORECARD: list[Figure] = [
         ),
         is_rate=True,
     ),
+    Figure(
+        "notices_received",
+        _("Advance notices received"),
+        _(
+            "Advance notices from the platform received in the period (by the day, Pakistan time, they "
+            "arrived): each is the platform's notice that it intends to act against one account."
+        ),
+    ),
+    Figure(
+        "median_notice_period_days",
+        _("Median notice period"),
+        _(
+            "Median, over the notices received in the period, of the calendar days (Pakistan time) from the "
+            "notice's receipt to the date from which the platform proposed to act."
+        ),
+    ),
+    Figure(
+        "answered_in_time_share",
+        _("Notices answered in time"),
+        _(
+            "Of the notices whose response deadline fell in the period and has passed, or that were already "
+            "answered, the share whose first response (no objection, objection or request for information) "
+            "was sent by the deadline. A notice that lapsed unanswered, or was answered late, is not answered "
+            "in time. Notices still open and not yet due are left out."
+        ),
+        is_rate=True,
+    ),
+    Figure(
+        "objections_respected_share",
+        _("Objections respected"),
+        _(
+            "Of the notices received in the period to which the regulator objected and for which the platform "
+            "has reported what it finally did, the share it withdrew. Going ahead, or acting in a modified "
+            "form, does not respect the objection. Objections with no final action yet, or only a "
+            "postponement, are left out until the platform reports one."
+        ),
+        is_rate=True,
+    ),
+    Figure(
+        "suspensions_without_notice",
+        _("Suspensions without any notice"),
+        _(
+            "Distinct accounts that the platform suspended, terminated, locked or withheld in Pakistan in the "
+            "period (by the date of its action, from complaints), on or after the day it agreed to give "
+            "advance notice, with no advance notice about the account at all: none linked to the complaint "
+            "or its case, and none from the platform naming the handle or its account ID. An account "
+            "complained about twice counts once. Not shown for a platform with no such agreement."
+        ),
+    ),
 ]
-# Advance notices (another issue) add their figures here, to this list: notices received, median
-# notice period, share answered in time, share of objections respected, suspensions with no notice.
-# Each needs a selector in reports/selectors.py feeding ScorecardRow, and a column in the open data.
 
 COMPLAINTS_RECEIVED = Figure(
     "complaints_received",

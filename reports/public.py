@@ -36,17 +36,31 @@ COLUMNS = [
     "median_days_to_reply",
     "replies_on_time_share",
     "no_reply_by_deadline_share",
+    "notices_received",
+    "median_notice_period_days",
+    "answered_in_time_share",
+    "objections_respected_share",
+    "suspensions_without_notice",
 ]
 RULES = Rules(
-    counts=["complaints_received", "letters_sent", "accounts_referred", "accounts_restored"],
+    counts=[
+        "complaints_received",
+        "letters_sent",
+        "accounts_referred",
+        "accounts_restored",
+        "notices_received",
+        "suspensions_without_notice",
+    ],
     partitions=[("cases_closed", OUTCOME_COLUMNS)],
     rates=[
         ("restoration_rate", "accounts_restored", "accounts_closed"),
         ("reply_rate", "letters_replied", "letters_sent"),
         ("replies_on_time_share", "letters_replied_on_time", "letters_replied"),
         ("no_reply_by_deadline_share", "letters_no_reply_by_deadline", "letters_due"),
+        ("answered_in_time_share", "notices_answered_in_time", "notices_due"),
+        ("objections_respected_share", "objections_respected", "objections_settled"),
     ],
-    medians=[("median_days_to_reply", "letters_replied")],
+    medians=[("median_days_to_reply", "letters_replied"), ("median_notice_period_days", "notices_received")],
 )
 
 
@@ -77,7 +91,8 @@ def months(*, today: date, count: int) -> list[date]:
 def published_rows(*, today: date | None = None) -> list[dict[str, Any]]:
     """Every platform and month, suppressed; served from the cache for REPORTS_PUBLIC_CACHE_SECONDS."""
     today = today or timezone.localdate()
-    key = f"reports:public:v{SCHEMA_VERSION}:{today.isoformat()}"
+    # The column count is in the key: rows cached before columns were added lack them.
+    key = f"reports:public:v{SCHEMA_VERSION}.{len(COLUMNS)}:{today.isoformat()}"
     rows = cache.get(key)
     if rows is None:
         rows = _build(today=today)
@@ -91,16 +106,19 @@ def _build(*, today: date) -> list[dict[str, Any]]:
     period = Period(window[0], today)
     complaints = selectors.complaints_by_platform_month(period=period)
     closed = selectors.cases_closed_by_platform_month(period=period)
-    card = selectors.scorecard(period=period, by_month=True)
+    platforms = selectors.platforms()
+    card = selectors.scorecard(period=period, by_month=True, platforms_by_id=platforms)
     rows = []
-    for platform in selectors.platforms().values():
+    for platform in platforms.values():
         for month in window:
             outcomes = closed.get((platform.pk, month), {})
             raw: dict[str, Any] = {
                 "complaints_received": complaints.get((platform.pk, month), 0),
                 "cases_closed": sum(outcomes.values()),
                 **{f"closed_{o.lower()}": outcomes.get(o, 0) for o in Case.Outcome.values},
-                **(card.get((platform.pk, month)) or selectors.ScorecardRow(platform.pk, month)).figures(),
+                **(
+                    card.get((platform.pk, month)) or selectors.scorecard_row_empty(platform=platform, month=month)
+                ).figures(),
             }
             if not platform.is_active and not any(raw[c] for c in COLUMNS if not c.endswith(("_rate", "_share"))):
                 continue

@@ -6,7 +6,7 @@ becoming False.
 """
 
 import ipaddress
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -242,6 +242,16 @@ ADVANCE_NOTICE_RESPONSE_HOURS = {
 ADVANCE_NOTICE_EMERGENCY_HOURS = env.int("ADVANCE_NOTICE_EMERGENCY_HOURS", default=12)
 # The assignee and the supervisors are warned this long before the deadline.
 ADVANCE_NOTICE_WARN_HOURS = env.int("ADVANCE_NOTICE_WARN_HOURS", default=6)
+# When each platform agreed to give advance notice, by slug ("default" for the rest), as YYYY-MM-DD.
+# Blank means no agreement: the scorecard then shows no "suspensions without any notice" for it.
+# A malformed date stops the start-up rather than silently dropping the figure.
+ADVANCE_NOTICE_AGREEMENT_START: dict[str, date | None] = {
+    slug: date.fromisoformat(value) if value.strip() else None
+    for slug, value in {
+        "default": env.str("ADVANCE_NOTICE_AGREEMENT_START", default=""),
+        **env.dict("ADVANCE_NOTICE_AGREEMENT_START_BY_PLATFORM", default={}),
+    }.items()
+}
 # Pushes to platforms' webhooks: the HTTP timeout, and a CA bundle to trust instead of the system's
 # (tests use it for their self-signed receiver; production normally leaves it empty).
 WEBHOOK_TIMEOUT = env.int("WEBHOOK_TIMEOUT", default=10)
