@@ -15,7 +15,6 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from encrypted_fields.fields import EncryptedCharField
 
 from . import fields as pii_fields
 
@@ -352,9 +351,9 @@ class Complaint(models.Model):
     # The complainant. Everything that identifies them is encrypted at rest (nothing here is searched
     # or sorted on); the *_hash columns allow exact lookups of CNIC and mobile.
     full_name = pii_fields.EncryptedCharField(_("full name"), max_length=200)
-    cnic = EncryptedCharField(_("CNIC"), max_length=13)
+    cnic = pii_fields.EncryptedCharField(_("CNIC"), max_length=13)
     cnic_hash = models.CharField(max_length=64, db_index=True, editable=False)
-    mobile = EncryptedCharField(_("mobile"), max_length=16)
+    mobile = pii_fields.EncryptedCharField(_("mobile"), max_length=16)
     mobile_hash = models.CharField(max_length=64, db_index=True, editable=False)
     email = pii_fields.EncryptedEmailField(_("email"), blank=True)
     province = models.CharField(_("province or territory"), max_length=5, choices=Province.choices)

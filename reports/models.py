@@ -16,8 +16,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from encrypted_fields.fields import EncryptedJSONField
 
+from complaints.fields import EncryptedJSONField
 from complaints.models import Platform, private_storage
 
 

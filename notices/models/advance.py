@@ -18,8 +18,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from encrypted_fields.fields import EncryptedCharField
 
+from complaints.fields import EncryptedCharField
 from complaints.models import Case, Complaint, Platform
 
 from .outbox import InvalidTransition
@@ -359,19 +359,6 @@ class AdvanceNoticeEvent(models.Model):
         return f"{self.get_kind_display()} {self.created_at:%Y-%m-%d %H:%M}"
 
 
-class EncryptedSecretField(EncryptedCharField):
-    """EncryptedCharField whose validation leaves no state on the shared field object.
-
-    The library's clean() flags the field "already decrypted" for its duration and clears the flag
-    only when validation passes: one refused value (a short secret in the admin) and every later read
-    in that process returns ciphertext. A value being cleaned is plaintext from a form, and the
-    mixin's to_python leaves a value it cannot decrypt as it is, so no flag is needed.
-    """
-
-    def clean(self, value: Any, model_instance: models.Model | None) -> Any:
-        return models.CharField.clean(self, value, model_instance)
-
-
 def validate_https(value: str) -> None:
     if not value.lower().startswith("https://"):
         raise ValidationError(_("A webhook must use https://."), code="https_only")
@@ -383,7 +370,7 @@ class PlatformWebhook(models.Model):
     platform = models.OneToOneField(Platform, on_delete=models.CASCADE, related_name="webhook")
     url = models.URLField(_("URL"), max_length=500, unique=True, validators=[validate_https])
     # Encrypted at rest with the PII keys (SECRET_KEY + FIELD_ENCRYPTION_SALTS).
-    secret = EncryptedSecretField(_("signing secret"), max_length=200, validators=[MinLengthValidator(32)])
+    secret = EncryptedCharField(_("signing secret"), max_length=200, validators=[MinLengthValidator(32)])
     is_active = models.BooleanField(_("active"), default=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

@@ -13,8 +13,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from encrypted_fields.fields import EncryptedTextField
 
+from complaints.fields import EncryptedTextField
 from complaints.models import Case, Language, PlatformContact, private_storage
 
 from .outbox import InvalidTransition

@@ -9,8 +9,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from encrypted_fields.fields import EncryptedCharField, EncryptedTextField
 
+from complaints.fields import EncryptedCharField, EncryptedTextField
 from complaints.models import Case, Complaint, Language, PlatformContact
 
 from ..failures import FailureKind
