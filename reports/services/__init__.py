@@ -1,0 +1,58 @@
+"""Every write of the reports app, by concern: exports, and the statistics (daily summary, dashboard
+cache, monthly report). The public names are re-exported here."""
+
+from .exports import (
+    CONTENT_TYPES,
+    FILE_CHUNK,
+    ExportRefused,
+    StreamedExport,
+    export_dictionary_csv,
+    export_job_publish,
+    export_job_run,
+    export_jobs_sweep,
+    export_log_write,
+    export_rows,
+    export_start,
+    export_write,
+    exports_expire,
+)
+from .statistics import (
+    MONTHLY_REPORT_KIND,
+    dashboard_warm,
+    monthly_report_attachments,
+    monthly_report_send,
+    previous_month,
+    report_figures,
+    report_filename,
+    report_pdf,
+    report_xlsx,
+    summary_refresh,
+    summary_refresh_recent,
+)
+
+__all__ = [
+    "CONTENT_TYPES",
+    "ExportRefused",
+    "FILE_CHUNK",
+    "MONTHLY_REPORT_KIND",
+    "StreamedExport",
+    "dashboard_warm",
+    "export_dictionary_csv",
+    "export_job_publish",
+    "export_job_run",
+    "export_jobs_sweep",
+    "export_log_write",
+    "export_rows",
+    "export_start",
+    "export_write",
+    "exports_expire",
+    "monthly_report_attachments",
+    "monthly_report_send",
+    "previous_month",
+    "report_figures",
+    "report_filename",
+    "report_pdf",
+    "report_xlsx",
+    "summary_refresh",
+    "summary_refresh_recent",
+]
