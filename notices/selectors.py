@@ -6,9 +6,12 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Prefetch, Q, QuerySet
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from complaints.models import Case, Complaint, Platform, PlatformContact
 
@@ -23,6 +26,15 @@ def platform_primary_contact(*, platform: Platform) -> PlatformContact | None:
 def case_complaints_to_notify(*, case: Case) -> QuerySet[Complaint]:
     """The citizens behind a case who hear about its progress: not those rejected or marked duplicate."""
     return case.complaints.exclude(status__in=[Complaint.Status.REJECTED, Complaint.Status.DUPLICATE]).order_by("id")
+
+
+def cases_with_complaints_to_pursue(cases: list[Case]) -> set[int]:
+    """The ids of those cases that hold a complaint neither rejected nor a duplicate."""
+    return set(
+        Complaint.objects.filter(case__in=cases)
+        .exclude(status__in=[Complaint.Status.REJECTED, Complaint.Status.DUPLICATE])
+        .values_list("case_id", flat=True)
+    )
 
 
 def letter_cases_for_annex(*, letter: Letter) -> QuerySet[Case]:
@@ -51,6 +63,33 @@ def letters_due_for_reminder(*, now: datetime, limit: int = 100) -> list[int]:
     )
 
 
+def letter_next_step(*, letter: Letter, now: datetime) -> str:
+    """Who must act next on a letter, in the words its page shows."""
+    if letter.status == Letter.Status.DRAFT:
+        if letter.channel == Letter.Channel.EMAIL and (letter.contact is None or not letter.contact.email):
+            return _(
+                "Waiting for a platform contact with an email address to be chosen, then for a supervisor to approve."
+            )
+        return _("Waiting for a supervisor to approve.")
+    if letter.status == Letter.Status.APPROVED:
+        return _("Ready for a correspondence officer to send.")
+    if letter.status == Letter.Status.SENT:
+        if letter.response_due_at is None:
+            return _("Waiting for the platform's reply.")
+        due = date_format(timezone.localtime(letter.response_due_at), "j F Y")
+        if letter.response_due_at < now and letter.letter_type == LetterType.REMINDER:
+            return _(
+                "The platform's reply was due by %(date)s and is overdue: a supervisor decides whether to escalate."
+            ) % {"date": due}
+        if letter.response_due_at < now:
+            return _(
+                "The platform's reply was due by %(date)s and is overdue: a reminder is drafted for a supervisor to "
+                "approve."
+            ) % {"date": due}
+        return _("Waiting for the platform's reply by %(date)s.") % {"date": due}
+    return _("The platform replied: a correspondence officer checks each case's outcome.")
+
+
 def notices_stuck_sending(*, claimed_before: datetime, limit: int) -> list[int]:
     return list(
         Notice.objects.filter(status=Notice.Status.SENDING, claimed_at__lt=claimed_before)
@@ -67,8 +106,8 @@ def notices_due_for_publish(*, due_before: datetime, limit: int) -> list[int]:
     )
 
 
-def _when(value: datetime | None, fmt: str) -> str:
-    return timezone.localtime(value).strftime(fmt) if value else ""
+def _day(value: datetime | None) -> str:
+    return date_format(timezone.localtime(value), "j F Y") if value else ""
 
 
 def letter_wording_context(
@@ -78,31 +117,42 @@ def letter_wording_context(
     contact: PlatformContact | None,
     legal_basis: str,
     cases: list[Case],
+    language: str,
+    now: datetime,
     original: Letter | None = None,
 ) -> dict[str, Any]:
     """What a letter template may use, as plain values (see notices.services.wording).
 
     No complainant appears: a letter names accounts and cases; the consenting complainants' names go
-    only in the annex, which a supervisor approves with the letter.
+    only in the annex, which a supervisor approves with the letter. ``date`` is the day the letter is
+    drafted and ``reply_by`` that day plus the platform's response period: what the supervisor
+    approves is what is sent, so neither changes on the way out.
     """
     case_rows = [{"reference": case.reference, "account_handle": case.account_handle} for case in cases]
-    return {
-        "letter": {"our_reference": our_reference},
-        "platform": {"name": platform.name},
-        "contact": {"name": contact.name, "role": contact.role} if contact else None,
-        "legal_basis": legal_basis,
-        "cases": case_rows,
-        "case_count": len(case_rows),
-        "original": (
-            {
-                "our_reference": original.our_reference,
-                "date_sent": _when(original.date_sent, "%Y-%m-%d"),
-                "response_due_at": _when(original.response_due_at, "%Y-%m-%d %H:%M"),
-            }
-            if original
-            else None
-        ),
-    }
+    # Dates are written in the letter's language, whatever language the member of staff reads.
+    with translation.override(language):
+        return {
+            "letter": {"our_reference": our_reference},
+            "date": _day(now),
+            "reply_by": _day(now + timedelta(hours=platform.response_hours)),
+            "response_hours": platform.response_hours,
+            "platform": {"name": platform.name},
+            "contact": {"name": contact.name, "role": contact.role} if contact else None,
+            "legal_basis": legal_basis,
+            "signatory": settings.LETTER_SIGNATORY,
+            "office": settings.LETTER_OFFICE,
+            "cases": case_rows,
+            "case_count": len(case_rows),
+            "original": (
+                {
+                    "our_reference": original.our_reference,
+                    "date_sent": _day(original.date_sent),
+                    "response_due_at": _day(original.response_due_at),
+                }
+                if original
+                else None
+            ),
+        }
 
 
 def advance_notice_pending_duplicate(*, platform: Platform, puid: str, key: str) -> AdvanceNotice | None:

@@ -54,6 +54,7 @@ def _roles_and_letter_templates(request: pytest.FixtureRequest) -> None:
         importlib.import_module("notices.migrations.0006_supervisors_own_templates_and_contacts").tighten(
             django_apps, None
         )
+        importlib.import_module("notices.migrations.0013_letters_official_wording").forward(django_apps, None)
         importlib.import_module("api.migrations.0002_supervisor_permissions").grant(django_apps, None)
     finally:
         for config in django_apps.get_app_configs():

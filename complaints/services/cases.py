@@ -10,6 +10,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .. import signals
 from ..models import (
@@ -17,12 +18,21 @@ from ..models import (
     CaseActionError,
     CaseEvent,
     Complaint,
+    InvalidTransition,
     Role,
     StaffProfile,
 )
 from ..selectors import staff_least_loaded, staff_present, supervisors
 from ..sla import sla_due_at
 from .base import case_event_add, reference_next
+from .triage import complaint_accept
+
+# Moving a case to one of these puts its complaints before the platform: they must read as accepted.
+REFERRAL_STATUSES = frozenset({Case.Status.REFERRED_TO_PLATFORM, Case.Status.AWAITING_PLATFORM})
+# Closing outcomes that say the case was not taken up. Every other outcome was reached on the
+# complaints' behalf, so it accepts them as a referral does.
+NOT_TAKEN_UP = frozenset({Case.Outcome.NOT_PURSUED, Case.Outcome.WITHDRAWN})
+SETTLED_COMPLAINTS = (Complaint.Status.REJECTED, Complaint.Status.DUPLICATE)
 
 
 @transaction.atomic
@@ -43,6 +53,7 @@ def case_transition(
     """
     case = Case.objects.select_for_update().get(pk=case.pk)
     case.check_transition(to, outcome=outcome)
+    _complaints_settle(case=case, to=to, outcome=outcome, actor=actor)
     old = case.status
     now = timezone.now()
     case.status = to
@@ -78,6 +89,37 @@ def case_transition(
     case_event_add(case=case, kind=CaseEvent.Kind.STATUS_CHANGED, actor=actor, data=data)
     signals.case_status_changed.send(sender=Case, case=case, old=old, new=to, actor=actor)
     return case
+
+
+def _complaints_settle(*, case: Case, to: str, outcome: str, actor: User | None) -> None:
+    """Keep the complaints' triage in step with the case, so the citizen never reads "Received"
+    beside a referral or a platform's decision.
+
+    Referring a case, or closing it with the platform's outcome, accepts each complaint still
+    RECEIVED (with its own event row); rejected and duplicate complaints stay as they are. A case
+    whose complaints are all rejected or duplicates has nothing to refer. Closing as "Not pursued"
+    waits until every complaint is triaged: the citizen is owed the reason of a rejection.
+    """
+    if to not in REFERRAL_STATUSES and to != Case.Status.CLOSED:
+        return
+    # One query for the common case (a letter's send moves hundreds of cases, each twice).
+    statuses = dict(Complaint.objects.filter(case=case).values_list("pk", "status"))
+    if to in REFERRAL_STATUSES and all(status in SETTLED_COMPLAINTS for status in statuses.values()):
+        raise InvalidTransition(
+            _("Every complaint on %(ref)s is rejected or a duplicate: there is nothing to refer.")
+            % {"ref": case.reference}
+        )
+    received = sorted(pk for pk, status in statuses.items() if status == Complaint.Status.RECEIVED)
+    if to in REFERRAL_STATUSES or outcome not in NOT_TAKEN_UP:
+        for complaint in Complaint.objects.filter(pk__in=received).order_by("id"):
+            complaint_accept(complaint=complaint, actor=actor)
+    elif outcome == Case.Outcome.NOT_PURSUED and received:
+        raise InvalidTransition(
+            _(
+                "Triage this case's complaints before closing it as not pursued: reject each with the "
+                "reason the citizen will be told, or mark it as a duplicate."
+            )
+        )
 
 
 def _due_at_for(case: Case, start: datetime) -> datetime | None:

@@ -41,7 +41,7 @@ REJECTION_FIELDS = [
 
 
 @transaction.atomic
-def complaint_accept(*, complaint: Complaint, actor: User) -> Complaint:
+def complaint_accept(*, complaint: Complaint, actor: User | None) -> Complaint:
     complaint, old = _complaint_status_set(complaint=complaint, to=Complaint.Status.ACCEPTED)
     complaint.duplicate_of = None
     complaint.save(update_fields=["status", "duplicate_of", *REJECTION_FIELDS])

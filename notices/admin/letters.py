@@ -49,16 +49,50 @@ class OverdueLetterFilter(admin.SimpleListFilter):
         return queryset
 
 
+# The names of the change form's Approve and Send buttons: both submit the form itself, so what is on
+# the page is saved (approve) or found unchanged (send) before the action runs.
+APPROVE, SEND = "_approve", "_send"
+
+
+class LetterBodyField(forms.CharField):
+    """The body as stored: browsers send a textarea's line ends as CRLF, and stripping would drop the
+    final newline. Either would make an untouched letter look edited (and an approved one a draft again)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(strip=False, widget=forms.Textarea(attrs={"rows": 20, "cols": 80}), **kwargs)
+
+    def to_python(self, value: Any) -> str:
+        return super().to_python(value).replace("\r\n", "\n")
+
+
 class LetterForm(forms.ModelForm):
+    body = LetterBodyField(label=_("body"))
+
     class Meta:
         model = Letter
         fields = ["contact", "channel", "legal_basis", "subject", "body"]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        # Sending goes out exactly as approved: edits on the page would either be lost or undo the
+        # approval, so the officer decides which first.
+        if SEND in self.data and self.has_changed():
+            raise forms.ValidationError(
+                _(
+                    "This letter has changes that are not saved. Save them (a supervisor must then approve the "
+                    "letter again), or reload the page to discard them, before sending."
+                )
+            )
+        return cleaned
 
     def clean_contact(self) -> PlatformContact | None:
         contact: PlatformContact | None = self.cleaned_data.get("contact")
         if contact is not None and contact.platform_id != self.instance.platform_id:
             raise forms.ValidationError(_("Choose a contact of %(platform)s.") % {"platform": self.instance.platform})
         return contact
+
+
+SENT_MESSAGE = _("Letter queued for sending; its cases await the platform.")
 
 
 @admin.register(Letter)
@@ -146,6 +180,14 @@ class LetterAdmin(ScaledModelAdmin):
                 messages.WARNING,
             )
 
+    def response_change(self, request: HttpRequest, obj: Letter) -> HttpResponse:
+        """After the form is saved, run the button's action on what was saved."""
+        if APPROVE in request.POST:
+            return self._act(request, obj.pk, services.letter_approve, str(_("Letter saved and approved.")), saved=True)
+        if SEND in request.POST:
+            return self._act(request, obj.pk, services.letter_send, str(SENT_MESSAGE))
+        return super().response_change(request, obj)
+
     @admin.display(description=_("cases"), ordering="n_cases")
     def case_count(self, letter: Letter) -> int:
         return letter.n_cases  # type: ignore[attr-defined]
@@ -183,8 +225,11 @@ class LetterAdmin(ScaledModelAdmin):
         letter: Letter | None = kwargs.get("obj")
         user = request.user
         if letter is not None:
+            context["next_step"] = selectors.letter_next_step(letter=letter, now=timezone.now())
             context["can_approve"] = letter.status == Letter.Status.DRAFT and user.has_perm("notices.approve_letter")
             context["can_send"] = letter.status == Letter.Status.APPROVED and user.has_perm("notices.send_letter")
+            # With the form editable, the buttons submit it (see response_change); read-only, they post alone.
+            context["buttons_submit_form"] = self.has_change_permission(request, letter)
             context["can_download_annex"] = user.has_perm("complaints.view_complainant_pii")
             context["can_reply"] = letter.status in {Letter.Status.SENT, Letter.Status.REPLIED} and user.has_perm(
                 "notices.add_reply"
@@ -206,17 +251,15 @@ class LetterAdmin(ScaledModelAdmin):
         )
 
     def send_view(self, request: HttpRequest, pk: int) -> HttpResponse:
-        return require_POST(
-            lambda req: self._act(
-                req, pk, services.letter_send, str(_("Letter queued for sending; its cases await the platform."))
-            )
-        )(request)
+        return require_POST(lambda req: self._act(req, pk, services.letter_send, str(SENT_MESSAGE)))(request)
 
-    def _act(self, request: HttpRequest, pk: int, service: Any, done: str) -> HttpResponse:
+    def _act(self, request: HttpRequest, pk: int, service: Any, done: str, saved: bool = False) -> HttpResponse:
         letter = self._letter(request, pk)
         try:
             service(letter=letter, actor=request.user)
         except DOMAIN_ERRORS as error:
+            if saved:
+                error = _("Your changes were saved, but the letter was not approved: %(error)s") % {"error": error}
             self.message_user(request, str(error), messages.ERROR)
         else:
             self.message_user(request, done, messages.SUCCESS)

@@ -36,9 +36,10 @@ class LetterTemplate(models.Model):
     body = models.TextField(
         _("body"),
         help_text=_(
-            "Django template over plain values: letter.our_reference, platform.name, contact.name, contact.role, "
-            "cases (each: reference, account_handle), case_count, legal_basis, "
-            "regulator_name, and for reminders original.our_reference, original.date_sent, original.response_due_at."
+            "Django template over plain values: letter.our_reference, date, reply_by, response_hours, platform.name, "
+            "contact.name, contact.role, cases (each: reference, account_handle), case_count, legal_basis, "
+            "regulator_name, signatory, office, and for reminders original.our_reference, original.date_sent, "
+            "original.response_due_at."
         ),
     )
 

@@ -74,6 +74,15 @@ def letter_draft_for_cases(
         raise LetterError(
             _("These cases cannot be referred in their current status: %(refs)s.") % {"refs": ", ".join(refused[:20])}
         )
+    # Sending refers the cases, which accepts their received complaints; a case with none left to
+    # pursue would be refused then, after a supervisor's approval, so it is refused now.
+    pursuable = selectors.cases_with_complaints_to_pursue(case_list)
+    empty = sorted(c.reference for c in case_list if c.pk not in pursuable)
+    if empty:
+        raise LetterError(
+            _("Every complaint on these cases is rejected or a duplicate, so there is nothing to refer: %(refs)s.")
+            % {"refs": ", ".join(empty[:20])}
+        )
     pending = sorted(
         set(
             LetterCase.objects.filter(
@@ -110,6 +119,8 @@ def letter_draft_for_cases(
                 contact=contact,
                 legal_basis=letter.legal_basis,
                 cases=platform_cases,
+                language=letter.language,
+                now=timezone.now(),
             ),
         )
         letter.save()
@@ -344,6 +355,8 @@ def _letter_remind(*, letter_id: int) -> Letter | None:
             contact=letter.contact,
             legal_basis=letter.legal_basis,
             cases=waiting,
+            language=reminder.language,
+            now=now,
             original=letter,
         ),
     )

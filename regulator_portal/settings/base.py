@@ -230,7 +230,15 @@ SMS_SENDER_ID = env.str("SMS_SENDER_ID", default=REGULATOR_SHORT_NAME)
 # Where citizens reach the public site: the tracking link in every SMS. Required in production.
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
 SMS_TIMEOUT = env.int("SMS_TIMEOUT", default=10)
-LETTER_LEGAL_BASIS = env.str("LETTER_LEGAL_BASIS", default="PECA 2016 s.37")
+# Letters to platforms: the law quoted (a letter's own field, editable until approval), and who signs
+# them from which office. Each is a setting because each has changed before (domain.md).
+LETTER_LEGAL_BASIS = env.str(
+    "LETTER_LEGAL_BASIS",
+    default="section 37 of the Prevention of Electronic Crimes Act 2016 and the Removal and Blocking of "
+    "Unlawful Online Content Rules 2021",
+)
+LETTER_SIGNATORY = env.str("LETTER_SIGNATORY", default="Director, Complaints and Enforcement")
+LETTER_OFFICE = env.str("LETTER_OFFICE", default="Headquarters, F-5/1, Islamabad")
 
 # --- Advance notices (docs/advance-notices.md) ---------------------------------------------------
 # Hours the regulator has to answer a platform's advance notice, by platform slug ("default" for the

@@ -58,6 +58,19 @@ def test_closing_requires_an_outcome(ayesha, case):
     client = verified_client(ayesha)
     response = client.post(f"{CASES}{case.pk}/transition/", {"to": "CLOSED", "outcome": ""}, follow=True)
     assert "Closing a case requires an outcome." in response.content.decode()
+    client.post(f"{CASES}{case.pk}/transition/", {"to": "CLOSED", "outcome": "WITHDRAWN"})
+    case.refresh_from_db()
+    assert (case.status, case.outcome, case.due_at) == (Case.Status.CLOSED, "WITHDRAWN", None)
+    assert case.closed_at is not None
+
+
+def test_closing_as_not_pursued_waits_until_every_complaint_is_triaged(ayesha, case):
+    client = verified_client(ayesha)
+    response = client.post(f"{CASES}{case.pk}/transition/", {"to": "CLOSED", "outcome": "NOT_PURSUED"}, follow=True)
+    assert "Triage this case&#x27;s complaints before closing it as not pursued" in response.content.decode()
+    case.refresh_from_db()
+    assert case.status == Case.Status.NEW
+    complaint_reject(complaint=case.complaints.get(), reason=Complaint.RejectionReason.TOO_OLD, actor=ayesha)
     client.post(f"{CASES}{case.pk}/transition/", {"to": "CLOSED", "outcome": "NOT_PURSUED"})
     case.refresh_from_db()
     assert (case.status, case.outcome, case.due_at) == (Case.Status.CLOSED, "NOT_PURSUED", None)

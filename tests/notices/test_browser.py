@@ -47,7 +47,7 @@ def test_refer_approve_send_and_record_a_reply_through_the_buttons(live_server, 
 
     as_sana.goto(letter_url)
     as_sana.get_by_role("button", name="Approve this letter").click()
-    as_sana.wait_for_selector("text=Letter approved.")
+    as_sana.wait_for_selector("text=Letter saved and approved.")
 
     as_zara.goto(letter_url)
     as_zara.get_by_role("button", name="Send to the platform").click()

@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.storage import storages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from complaints.evidence import evidence_validate
 from complaints.models import Case, CaseEvent
@@ -213,7 +214,7 @@ def test_an_overdue_letter_gets_one_reminder_per_overdue_period(zara, sana, x_co
     assert reminder.letter_type == LetterType.REMINDER and reminder.status == Letter.Status.DRAFT
     assert reminder.approved_by is None and not Notice.objects.filter(letter=reminder).exists()
     assert letter.our_reference in reminder.subject and reminder.cases.count() == 2
-    assert f"{timezone.localtime(letter.date_sent):%Y-%m-%d}" in reminder.body
+    assert date_format(timezone.localtime(letter.date_sent), "j F Y") in reminder.body
     letter.refresh_from_db()
     assert letter.next_reminder_at > timezone.now() + timedelta(hours=letter.platform.response_hours - 1)
     # Another overdue period while the reminder still waits: no second reminder on top of it.
