@@ -34,6 +34,9 @@ def test_referring_a_case_from_its_page_accepts_its_received_complaints_only(aye
     case = received.case
     client = verified_client(ayesha)
     client.post(f"{CASES}{case.pk}/transition/", {"to": "IN_REVIEW"})
+    page = client.get(f"{CASES}{case.pk}/change/").content.decode()
+    assert 'name="transition-REFERRED_TO_PLATFORM" class="primary-action"' in page  # styled as the main action
+    assert "css/admin-actions.css" in page
     response = client.post(f"{CASES}{case.pk}/transition/", {"to": "REFERRED_TO_PLATFORM"}, follow=True)
 
     assert "The case is now Referred to platform" in response.content.decode()
