@@ -95,3 +95,22 @@ def test_closing_as_not_pursued_is_refused_while_a_complaint_is_received(ayesha,
     complaint_reject(complaint=received, reason=Complaint.RejectionReason.OTHER, actor=ayesha)
     case = case_transition(case=received.case, to=Case.Status.CLOSED, actor=ayesha, outcome="NOT_PURSUED")
     assert case.outcome == "NOT_PURSUED"
+
+
+def test_the_migration_accepts_the_received_complaints_of_cases_referred_before_the_rule(ayesha, three):
+    import importlib
+
+    from django.apps import apps
+
+    received, rejected, duplicate = three
+    withdrawn = complaint_create(account_handle="WithdrawnVoice")
+    # As rows were before the rule: referred, and closed as restored, with the complaint "Received".
+    Case.objects.filter(pk=received.case_id).update(status=Case.Status.CLOSED, outcome="REINSTATED")
+    Case.objects.filter(pk=withdrawn.case_id).update(status=Case.Status.CLOSED, outcome="WITHDRAWN")
+    migration = importlib.import_module("complaints.migrations.0013_letters_accept_complaints_of_referred_cases")
+    migration.accept(apps, None)
+    migration.accept(apps, None)  # twice: one event per complaint all the same
+
+    assert _statuses(received, rejected, duplicate, withdrawn) == ["ACCEPTED", "REJECTED", "DUPLICATE", "RECEIVED"]
+    event = CaseEvent.objects.get(kind=CaseEvent.Kind.COMPLAINT_ACCEPTED)
+    assert (event.complaint_id, event.actor, event.data["old"]) == (received.pk, None, "RECEIVED")
