@@ -116,7 +116,9 @@ def main() -> None:
         print(f"{label:<44} {statistics.median(times):>8.1f} {p95:>8.1f} {len(queries):>8}", flush=True)
         for href, shown in count_links(html):
             start = time.perf_counter()
-            listed = client.get(href).context["cl"].result_count
+            response = client.get(href)
+            assert response.status_code == 200, (href, response.status_code, response.get("Location"))
+            listed = response.context["cl"].result_count
             took = (time.perf_counter() - start) * 1000
             verdict = "" if listed == min(shown, 1000) else f"  MISMATCH: list shows {listed}"
             print(f"  {shown:>7} {href[:60]:<60} {took:>7.1f} ms{verdict}", flush=True)

@@ -38,7 +38,7 @@ def case_ready_to_refer_q() -> Q:
     pending = LetterCase.objects.filter(
         case=OuterRef("pk"), letter__status__in=[Letter.Status.DRAFT, Letter.Status.APPROVED]
     )
-    return Q(status=Case.Status.REFERRED_TO_PLATFORM) & ~Exists(pending)
+    return Q(Q(status=Case.Status.REFERRED_TO_PLATFORM), ~Exists(pending))
 
 
 def _letter_rows(letters: Any) -> list[dict[str, Any]]:

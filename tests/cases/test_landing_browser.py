@@ -4,12 +4,10 @@ docs/cases.md (docs/img/landing-<role>.png)."""
 
 from __future__ import annotations
 
-import importlib
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from django.apps import apps as django_apps
 from django.conf import settings
 from django.utils import timezone
 from django_otp.oath import totp
@@ -20,7 +18,7 @@ from reports.services import summary_refresh_recent
 from tests.advance.conftest import notice_submit
 from tests.conftest import STAFF_PASSWORD
 
-from .landing_data import office_create
+from .landing_data import grants_restore, office_create
 
 AXE = Path(__file__).resolve().parent.parent / "vendor" / "axe-core" / "axe.min.js"
 DOCS_IMG = Path(settings.BASE_DIR) / "docs" / "img"
@@ -29,16 +27,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture(autouse=True)
-def _every_roles_grants(_roles_and_letter_templates: None) -> None:
-    """The grants of the advance-notice and reports migrations, again after the transactional flush
-    (tests/conftest.py writes only the roles'): the supervisor's notices block, the analyst's dashboard."""
-    originals = {config.label: config.models_module for config in django_apps.get_app_configs()}
-    try:
-        for migration in ("notices.migrations.0011_advance_notice_permissions", "reports.migrations.0002_statistics"):
-            importlib.import_module(migration).grant(django_apps, None)
-    finally:
-        for config in django_apps.get_app_configs():
-            config.models_module = originals[config.label]
+def _grants(_roles_and_letter_templates: None) -> None:
+    grants_restore()
 
 
 def axe_serious(page) -> list[dict]:
