@@ -70,6 +70,9 @@ def main() -> None:
     import django
 
     django.setup()
+    from django.test.utils import setup_test_environment
+
+    setup_test_environment()  # the responses carry their context: the changelist's result count
     database_prepare(url, args.complaints)
     letters_seed(args.letters)
 

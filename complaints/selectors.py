@@ -123,7 +123,9 @@ def my_cases_summary(user: AnyUser, *, overdue_limit: int = 25) -> dict[str, Any
     mine = Case.objects.filter(case_open_q(), assigned_to=user.pk)
     counts, overdue_total = {}, 0
     for status, n, late in (
-        mine.order_by().values_list("status").annotate(n=Count("id"), late=Count("id", filter=case_overdue_q(now)))
+        mine.order_by()
+        .values_list("status")
+        .annotate(n=Count("status"), late=Count("status", filter=case_overdue_q(now)))
     ):
         counts[status] = n
         overdue_total += late
