@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
@@ -93,26 +93,53 @@ def supervisors() -> list[User]:
     return list(User.objects.filter(is_active=True, groups__name=Role.SUPERVISOR).order_by("username"))
 
 
+# --- Open work: each definition is one Q, used by the landing pages' counts and by the changelist
+# filters their links open (complaints/admin/filters.py), so that a count and its list cannot disagree.
+
+DUE_SOON = timedelta(days=7)
+
+
+def case_open_q() -> Q:
+    return ~Q(status=Case.Status.CLOSED)
+
+
+def case_overdue_q(now: datetime) -> Q:
+    return case_open_q() & Q(due_at__lt=now)
+
+
+def case_due_soon_q(now: datetime) -> Q:
+    """Open and due within DUE_SOON, not yet overdue."""
+    return case_open_q() & Q(due_at__gte=now, due_at__lt=now + DUE_SOON)
+
+
+def case_unassigned_q() -> Q:
+    """The queue caseworkers take from: open cases nobody holds, whatever their status."""
+    return case_open_q() & Q(assigned_to__isnull=True)
+
+
 def my_cases_summary(user: AnyUser, *, overdue_limit: int = 25) -> dict[str, Any]:
     """A caseworker's landing page: open cases by status, the overdue ones first, and the queue."""
     now = timezone.now()
-    mine = Case.objects.filter(assigned_to=user.pk).exclude(status=Case.Status.CLOSED)
+    mine = Case.objects.filter(case_open_q(), assigned_to=user.pk)
     counts, overdue_total = {}, 0
     for status, n, late in (
-        mine.order_by().values_list("status").annotate(n=Count("id"), late=Count("id", filter=Q(due_at__lt=now)))
+        mine.order_by()
+        .values_list("status")
+        .annotate(n=Count("status"), late=Count("status", filter=case_overdue_q(now)))
     ):
         counts[status] = n
         overdue_total += late
-    overdue = list(mine.filter(due_at__lt=now).select_related("platform").order_by("due_at")[:overdue_limit])
+    overdue = list(mine.filter(case_overdue_q(now)).select_related("platform").order_by("due_at")[:overdue_limit])
     # Only cases with a deadline: an OR with "no deadline" would defeat the index and scan the table.
     upcoming = list(mine.filter(due_at__gte=now).select_related("platform").order_by("due_at")[:25])
-    unassigned = Case.objects.filter(assigned_to__isnull=True).exclude(status=Case.Status.CLOSED)
+    unassigned = case_visible_to(user).filter(case_unassigned_q())
     return {
         "by_status": [(label, counts.get(value, 0), value) for value, label in Case.Status.choices if value in counts],
         "open_total": sum(counts.values()),
         "overdue": overdue,
         "overdue_total": overdue_total,
         "upcoming": upcoming,
+        # Capped like the changelist's own count (CappedCountPaginator): both say "1000+" past it.
         "unassigned_total": unassigned[:1000].count(),
     }
 

@@ -13,7 +13,9 @@ from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_otp import devices_for_user
 from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
@@ -62,14 +64,40 @@ class PortalAdminSite(OTPAdminSite):
         super().__init__(name)
 
     def index(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
-        # A caseworker's day starts at their own cases and an analyst's at the dashboard, not at the list
-        # of models; a supervisor's index lists the advance notices due within a day.
+        """Each role starts at its own work; ``?models=1`` is the usual list of models, for everyone.
+
+        A caseworker lands on their cases, an analyst on the dashboard, a supervisor on the team's
+        workload and what waits for their approval, a correspondence officer on the referrals and
+        letters to send. Anyone else (no role) gets the list of models.
+        """
         from complaints.selectors import user_is_caseworker
-        from notices.selectors import advance_notices_landing
+        from notices.selectors_landing import correspondence_landing, supervisor_landing
         from reports.selectors import user_is_analyst
 
-        if user_is_caseworker(request.user) and "models" not in request.GET:
+        user = request.user
+        if "models" in request.GET:
+            return super().index(request, extra_context)
+        if user_is_caseworker(user):
             return redirect(reverse("admin:complaints_case_my"))
-        if user_is_analyst(request.user) and "models" not in request.GET:
+        if user_is_analyst(user):
             return redirect(reverse("admin:reports_dashboard"))
-        return super().index(request, {**(extra_context or {}), **advance_notices_landing(user=request.user)})
+        if user.has_perm("complaints.assign_case"):
+            return self._landing(
+                request,
+                "admin/landing/supervisor.html",
+                _("Team overview"),
+                supervisor_landing(user, now=timezone.now()),
+            )
+        if user.has_perm("notices.send_letter"):
+            return self._landing(
+                request,
+                "admin/landing/correspondence.html",
+                _("Referrals and letters"),
+                correspondence_landing(user, now=timezone.now()),
+            )
+        return super().index(request, extra_context)
+
+    def _landing(self, request: HttpRequest, template: str, title: Any, data: dict[str, Any]) -> HttpResponse:
+        request.current_app = self.name
+        context = {**self.each_context(request), "title": title, **data}
+        return TemplateResponse(request, template, context)

@@ -25,7 +25,7 @@ from ..models import (
     Case,
 )
 from .base import DOMAIN_ERRORS, ScaledModelAdmin, complainant_search_permit, staff
-from .filters import AssignedFilter, CaseCategoryFilter, CaseProvinceFilter, OverdueFilter
+from .filters import AssignedFilter, CaseCategoryFilter, CaseProvinceFilter, OpenWorkFilter, OverdueFilter
 from .forms import AssignForm, MergeForm, NoteForm, PriorityForm, TransitionForm, method_decorator_post
 
 CASE_FIELDS = (
@@ -58,6 +58,7 @@ class CaseAdmin(ScaledModelAdmin):
         "platform",
         "priority",
         OverdueFilter,
+        OpenWorkFilter,
         AssignedFilter,
         CaseCategoryFilter,
         CaseProvinceFilter,

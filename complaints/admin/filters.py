@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .. import selectors
 from ..models import (
     Case,
     Complaint,
@@ -25,11 +26,29 @@ class OverdueFilter(admin.SimpleListFilter):
         return [("yes", _("Overdue")), ("no", _("On time"))]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Case]) -> QuerySet[Case]:
-        open_cases = queryset.exclude(status=Case.Status.CLOSED)
         if self.value() == "yes":
-            return open_cases.filter(due_at__lt=timezone.now())
+            return queryset.filter(selectors.case_overdue_q(timezone.now()))
         if self.value() == "no":
-            return open_cases.exclude(due_at__lt=timezone.now())
+            return queryset.filter(selectors.case_open_q()).exclude(due_at__lt=timezone.now())
+        return queryset
+
+
+class OpenWorkFilter(admin.SimpleListFilter):
+    """The landing pages' case counts (selectors: the same Q for the count and for this list)."""
+
+    title = _("open work")
+    parameter_name = "work"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [("open", _("Open")), ("soon", _("Due within 7 days")), ("unassigned", _("Unassigned queue"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Case]) -> QuerySet[Case]:
+        if self.value() == "open":
+            return queryset.filter(selectors.case_open_q())
+        if self.value() == "soon":
+            return queryset.filter(selectors.case_due_soon_q(timezone.now()))
+        if self.value() == "unassigned":
+            return queryset.filter(selectors.case_unassigned_q())
         return queryset
 
 
@@ -38,13 +57,21 @@ class AssignedFilter(admin.SimpleListFilter):
     parameter_name = "assigned"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
-        return [("me", _("Me")), ("nobody", _("Nobody"))]
+        choices: list[tuple[str, Any]] = [("me", _("Me")), ("nobody", _("Nobody"))]
+        if request.user.has_perm("complaints.view_all_cases"):
+            # The supervisor's workload table links to each caseworker's cases by their id.
+            choices += [(str(user.pk), user.get_full_name() or user.get_username()) for user in selectors.caseworkers()]
+        return choices
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Case]) -> QuerySet[Case]:
-        if self.value() == "me":
+        value = self.value()
+        if value == "me":
             return queryset.filter(assigned_to=request.user.pk)
-        if self.value() == "nobody":
+        if value == "nobody":
             return queryset.filter(assigned_to__isnull=True)
+        if value and value.isascii() and value.isdigit():
+            # An id past the column's range matches nobody (and must not reach PostgreSQL as a 500).
+            return queryset.filter(assigned_to=int(value)) if int(value) < 2**31 else queryset.none()
         return queryset
 
 

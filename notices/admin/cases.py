@@ -21,11 +21,13 @@ from ..models import (
     LetterType,
 )
 from .advance import case_advance_notices
+from .filters import ReadyToReferFilter
 from .letters import DOMAIN_ERRORS
 
 
 class CorrespondenceCaseAdmin(CaseAdmin):
     actions = [*CaseAdmin.actions, "refer_to_platform", "request_information"]
+    list_filter = [*CaseAdmin.list_filter, ReadyToReferFilter]
     # A read-only field, not an inline: an inline's formset would take part in every POST of the page.
     fields = readonly_fields = (*CaseAdmin.fields, "advance_notices_about_account")  # type: ignore[assignment]
 
