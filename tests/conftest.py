@@ -55,7 +55,10 @@ def _roles_and_letter_templates(request: pytest.FixtureRequest) -> None:
             django_apps, None
         )
         importlib.import_module("notices.migrations.0013_letters_official_wording").forward(django_apps, None)
+        importlib.import_module("notices.migrations.0011_advance_notice_permissions").grant(django_apps, None)
         importlib.import_module("api.migrations.0002_supervisor_permissions").grant(django_apps, None)
+        importlib.import_module("reports.migrations.0001_exports").grant(django_apps, None)
+        importlib.import_module("reports.migrations.0002_statistics").grant(django_apps, None)
     finally:
         for config in django_apps.get_app_configs():
             config.models_module = originals[config.label]

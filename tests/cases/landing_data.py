@@ -3,10 +3,8 @@ the browser tests that take the documentation's screenshots."""
 
 from __future__ import annotations
 
-import importlib
 from datetime import timedelta
 
-from django.apps import apps as django_apps
 from django.utils import timezone
 
 from complaints.models import Case
@@ -66,16 +64,3 @@ def office_create(ayesha, bilal, sana) -> dict[str, Case]:
     letter_at(Letter.Status.SENT, date_sent=now - day, response_due_at=now + 2 * day)  # not due yet
     letter_at(Letter.Status.REPLIED, date_sent=now - 9 * day, response_due_at=now - 5 * day)  # answered
     return cases
-
-
-def grants_restore() -> None:
-    """The grants of the advance-notice and reports migrations, again after a transactional test's
-    flush (tests/conftest.py restores only the roles'): the supervisor's notices block, the analyst's
-    dashboard."""
-    originals = {config.label: config.models_module for config in django_apps.get_app_configs()}
-    try:
-        for migration in ("notices.migrations.0011_advance_notice_permissions", "reports.migrations.0002_statistics"):
-            importlib.import_module(migration).grant(django_apps, None)
-    finally:
-        for config in django_apps.get_app_configs():
-            config.models_module = originals[config.label]

@@ -14,14 +14,9 @@ from django.utils import timezone
 from complaints.models import Case
 from notices.models import Letter
 from tests.cases.conftest import verified_client
-from tests.cases.landing_data import case_at, grants_restore, letter_at, office_create
+from tests.cases.landing_data import case_at, letter_at, office_create
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _grants(_roles_and_letter_templates: None) -> None:
-    grants_restore()
 
 
 @pytest.fixture

@@ -18,17 +18,12 @@ from reports.services import summary_refresh_recent
 from tests.advance.conftest import notice_submit
 from tests.conftest import STAFF_PASSWORD
 
-from .landing_data import grants_restore, office_create
+from .landing_data import office_create
 
 AXE = Path(__file__).resolve().parent.parent / "vendor" / "axe-core" / "axe.min.js"
 DOCS_IMG = Path(settings.BASE_DIR) / "docs" / "img"
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def _grants(_roles_and_letter_templates: None) -> None:
-    grants_restore()
 
 
 def axe_serious(page) -> list[dict]:
