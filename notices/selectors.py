@@ -10,6 +10,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
+from complaints.handles import handle_display, handle_name
 from complaints.models import Case, Complaint, Platform, PlatformContact
 
 from .models import AdvanceNotice, Letter, LetterType, Notice
@@ -85,7 +86,15 @@ def letter_wording_context(
     No complainant appears: a letter names accounts and cases; the consenting complainants' names go
     only in the annex, which a supervisor approves with the letter.
     """
-    case_rows = [{"reference": case.reference, "account_handle": case.account_handle} for case in cases]
+    # account_handle without "@" (the stored templates write "@{{ case.account_handle }}"); handle with it.
+    case_rows = [
+        {
+            "reference": case.reference,
+            "account_handle": handle_name(case.account_handle),
+            "handle": handle_display(case.account_handle),
+        }
+        for case in cases
+    ]
     return {
         "letter": {"our_reference": our_reference},
         "platform": {"name": platform.name},
