@@ -16,7 +16,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext, gettext_lazy
 
 from .models import Case, CaseEvent, Complaint, Evidence, Role
-from .pii import cnic_digits, pii_hash
+from .pii import cnic_digits, email_mask, mobile_mask, pii_hash
 from .tracking import TrackFacts, track_next, track_outcome, track_status
 
 AnyUser = User | AnonymousUser
@@ -331,7 +331,7 @@ class Confirmation:
 
     reference: str
     sms_to: str  # "+92 *** *****67", or "" when no SMS was sent
-    email_to: str  # "f***@e***.com", or ""
+    email_to: str  # "f***@***.com", or ""
 
 
 def complaint_confirmation(*, reference: str) -> Confirmation | None:
@@ -342,23 +342,9 @@ def complaint_confirmation(*, reference: str) -> Confirmation | None:
     by_sms = not complaint.email or settings.NOTICE_SMS_ALSO_WHEN_EMAIL
     return Confirmation(
         reference=complaint.reference,
-        sms_to=mobile_masked(complaint.mobile) if by_sms else "",
-        email_to=email_masked(complaint.email) if complaint.email else "",
+        sms_to=mobile_mask(complaint.mobile) if by_sms else "",
+        email_to=email_mask(complaint.email) if complaint.email else "",
     )
-
-
-def mobile_masked(mobile: str) -> str:
-    """+923001234567 as "+92 *** *****67": enough for the citizen to recognise, not to dial."""
-    digits = mobile.removeprefix("+92")
-    return f"+92 *** *****{digits[-2:]}"
-
-
-def email_masked(email: str) -> str:
-    """farah@example.com as "f***@e***.com"."""
-    local, _at, domain = email.rpartition("@")
-    name, dot, tld = domain.rpartition(".")
-    masked_domain = f"{name[:1]}***{dot}{tld}" if dot else f"{domain[:1]}***"
-    return f"{local[:1]}***@{masked_domain}"
 
 
 def _public_new_status(kind: str, data: dict[str, Any]) -> str:

@@ -163,7 +163,7 @@ def test_a_new_complaint_says_what_comes_next_and_by_when(client):
 def test_the_confirmation_says_where_the_acknowledgement_went_masked(client, x_platform, settings):
     response = client.post(NEW_URL, form_data(x_platform, email="farah@example.pk"), follow=True)
     body = response.content.decode()
-    assert "We sent an email to" in body and "f***@e***.pk" in body
+    assert "We sent an email to" in body and "f***@***.pk" in body
     assert "farah@example.pk" not in body and "1234567" not in body
 
     settings.NOTICE_SMS_ALSO_WHEN_EMAIL = True
