@@ -193,3 +193,5 @@ def test_the_public_pages_pass_axe_and_urdu_screenshots(live_server, fresh_phone
 
         page.goto(f"{live_server.url}/{language}/complaints/track/")
         assert axe_serious(page) == [], (language, "track")
+        page.goto(f"{live_server.url}/{language}/complaints/nowhere/")
+        assert axe_serious(page) == [], (language, "not found")
