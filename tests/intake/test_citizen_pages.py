@@ -29,6 +29,8 @@ SWITCH_NEXT = re.compile(r'<input name="next" type="hidden" value="([^"]+)">')
         ("/en/complaints/new/", "ur-PK,ur;q=0.9", "/ur/complaints/new/"),
         ("/ur/complaints/track/", "en-US,en;q=0.9", "/en/complaints/track/"),
         ("/en/statistics/?month=2026-11", "ur-PK,ur;q=0.9", "/ur/statistics/?month=2026-11"),
+        # A browser in neither language: set_language falls back to English, where /ur/ does not resolve.
+        ("/ur/complaints/track/", "fr-FR,fr;q=0.9", "/en/complaints/track/"),
     ],
 )
 def test_the_switch_takes_a_browser_in_the_other_language_to_the_other_language(
