@@ -1,6 +1,8 @@
-"""Account handles as citizens type them, reduced to one form per account for matching.
+"""Account handles as citizens type them: one form per account for matching, one for display.
 
 "@ImranKhanPTI", "imrankhanpti" and "https://x.com/ImranKhanPTI/status/1" are the same X account.
+handle_normalize gives the matching form; handle_display the form people read ("@ImranKhanPTI"),
+wherever a handle is shown: messages, the admin, letters to platforms.
 """
 
 import re
@@ -32,6 +34,44 @@ def handle_normalize(platform: Platform, raw: str) -> str:
     if not HANDLE_RE.match(handle):
         raise InvalidHandle(_("A handle has only letters, numbers, dots, dashes and underscores."))
     return handle if value.startswith("UC") and platform.slug == "youtube" else handle.lower()
+
+
+def handle_name(raw: str) -> str:
+    """The account name a typed handle or profile link names, as typed, without "@".
+
+    Works for any platform (no host check: the form checked that when the handle was filed), so it
+    can show handles stored before the form normalised them. Text that names no account is returned
+    trimmed, so nothing a citizen typed is hidden from staff.
+    """
+    value = raw.strip()
+    if "/" in value or value.lower().startswith(("http:", "https:", "www.")):
+        value = _name_from_url(value) or value
+    return value.lstrip("@").strip()
+
+
+def handle_display(raw: str) -> str:
+    """The handle as people read it: "@name", prefixed once, from a handle or a profile link."""
+    name = handle_name(raw)
+    if not name:
+        return ""
+    return name if "/" in name else f"@{name}"
+
+
+def _name_from_url(value: str) -> str:
+    if "://" not in value:
+        value = "https://" + value
+    try:
+        # Only the path and query are read; a malformed host ("http://[") fails here already.
+        parts = urlsplit(value)
+    except ValueError:
+        return ""
+    segments = [s for s in parts.path.split("/") if s]
+    if segments and segments[0] == "profile.php":
+        return parse_qs(parts.query).get("id", [""])[0]
+    if segments and segments[0].lower() in PATH_PREFIXES and len(segments) > 1:
+        segments = segments[1:]
+    name = segments[0].lstrip("@") if segments else ""
+    return name if HANDLE_RE.match(name) else ""
 
 
 def _not_a_profile(platform: Platform) -> InvalidHandle:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
@@ -15,7 +16,8 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext, gettext_lazy
 
 from .models import Case, CaseEvent, Complaint, Evidence, Role
-from .pii import cnic_digits, pii_hash
+from .pii import cnic_digits, email_mask, mobile_mask, pii_hash
+from .tracking import TrackFacts, track_next, track_outcome, track_status
 
 AnyUser = User | AnonymousUser
 
@@ -263,30 +265,33 @@ class PublicEvent:
 
 @dataclass(frozen=True)
 class PublicTrack:
-    """What a citizen may see of their complaint: statuses and a timeline, never notes or staff names."""
+    """What a citizen may see of their complaint: one status, the outcome, the next step and a
+    timeline; never notes or staff names. The words come out in the language of the page rendered."""
 
     reference: str
     received_at: datetime
-    status: str
     rejection_reason: str  # a Complaint.RejectionReason code, "" unless rejected
     rejection_note: str  # only a note a supervisor approved for the citizen
-    case_status: str
+    facts: TrackFacts
     events: list[PublicEvent]
 
     @property
     def status_label(self) -> str:
-        return str(Complaint.Status(self.status).label)
+        return track_status(self.facts)
+
+    @property
+    def outcome(self) -> str:
+        return track_outcome(self.facts)
+
+    @property
+    def next_step(self) -> str:
+        return track_next(self.facts)
 
     @property
     def rejection_reason_label(self) -> str:
-        """In the language of the page being rendered."""
         if self.rejection_reason not in Complaint.RejectionReason.values:
             return ""
         return str(Complaint.RejectionReason(self.rejection_reason).label)
-
-    @property
-    def case_status_label(self) -> str:
-        return str(Case.Status(self.case_status).label)
 
 
 def complaint_track_lookup(*, reference: str, mobile: str) -> PublicTrack | None:
@@ -306,6 +311,11 @@ def complaint_track_lookup(*, reference: str, mobile: str) -> PublicTrack | None
             "rejection_note",
             "rejection_note_approved_at",
             "case__status",
+            "case__outcome",
+            "case__due_at",
+            "case__response_due_at",
+            "case__platform_responded_at",
+            "case__closed_at",
         )
         .first()
     )
@@ -323,14 +333,44 @@ def complaint_track_lookup(*, reference: str, mobile: str) -> PublicTrack | None
     )
     events = [PublicEvent(at=at, kind=kind, new_status=_public_new_status(kind, data)) for at, kind, data in rows]
     rejected = complaint.status == Complaint.Status.REJECTED
+    case = complaint.case
     return PublicTrack(
         reference=complaint.reference,
         received_at=complaint.received_at,
-        status=complaint.status,
         rejection_reason=complaint.rejection_reason if rejected else "",
         rejection_note=complaint.rejection_note_public if rejected else "",
-        case_status=complaint.case.status,
+        facts=TrackFacts(
+            complaint_status=complaint.status,
+            case_status=case.status,
+            outcome=case.outcome,
+            due_at=case.due_at,
+            response_due_at=case.response_due_at,
+            platform_responded_at=case.platform_responded_at,
+            closed_at=case.closed_at,
+        ),
         events=events,
+    )
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    """Where the acknowledgement went, masked: the page may be seen over a shoulder or left open."""
+
+    reference: str
+    sms_to: str  # "+92 *** *****67", or "" when no SMS was sent
+    email_to: str  # "f***@***.com", or ""
+
+
+def complaint_confirmation(*, reference: str) -> Confirmation | None:
+    complaint = Complaint.objects.filter(reference=reference).only("reference", "mobile", "email").first()
+    if complaint is None:
+        return None
+    # The rule notices.services.citizen_notify follows: email if given, else SMS, or both if configured.
+    by_sms = not complaint.email or settings.NOTICE_SMS_ALSO_WHEN_EMAIL
+    return Confirmation(
+        reference=complaint.reference,
+        sms_to=mobile_mask(complaint.mobile) if by_sms else "",
+        email_to=email_mask(complaint.email) if complaint.email else "",
     )
 
 

@@ -26,7 +26,7 @@ from django_ratelimit.core import get_usage, is_ratelimited
 
 from .forms import ComplaintForm, TrackForm, cnic_clean
 from .pii import pii_hash
-from .selectors import complaint_track_lookup, evidence_for_download
+from .selectors import complaint_confirmation, complaint_track_lookup, evidence_for_download
 from .services import complaint_submit, evidence_download_record
 
 SESSION_REFERENCE = "complaints.submitted_reference"
@@ -95,7 +95,8 @@ def complaint_submitted(request: HttpRequest) -> HttpResponse:
     reference = request.session.get(SESSION_REFERENCE)
     if not reference:
         return redirect("complaints:new")
-    return render(request, "complaints/submitted.html", {"reference": reference})
+    context = {"reference": reference, "confirmation": complaint_confirmation(reference=reference)}
+    return render(request, "complaints/submitted.html", context)
 
 
 @never_cache

@@ -13,6 +13,7 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from complaints.handles import handle_display, handle_name
 from complaints.models import Case, Complaint, Platform, PlatformContact
 
 from .models import AdvanceNotice, Letter, LetterType, Notice
@@ -128,7 +129,15 @@ def letter_wording_context(
     drafted and ``reply_by`` that day plus the platform's response period: what the supervisor
     approves is what is sent, so neither changes on the way out.
     """
-    case_rows = [{"reference": case.reference, "account_handle": case.account_handle} for case in cases]
+    # account_handle without "@" (the stored templates write "@{{ case.account_handle }}"); handle with it.
+    case_rows = [
+        {
+            "reference": case.reference,
+            "account_handle": handle_name(case.account_handle),
+            "handle": handle_display(case.account_handle),
+        }
+        for case in cases
+    ]
     # Dates are written in the letter's language, whatever language the member of staff reads.
     with translation.override(language):
         return {

@@ -21,6 +21,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from .. import selectors, services
+from ..handles import handle_display
 from ..models import (
     Case,
 )
@@ -104,7 +105,7 @@ class CaseAdmin(ScaledModelAdmin):
 
     @admin.display(description=_("handle"), ordering="account_handle_normalized")
     def handle(self, case: Case) -> str:
-        return f"@{case.account_handle}"
+        return handle_display(case.account_handle)
 
     @admin.display(description=_("due"), ordering="due_at")
     def due(self, case: Case) -> str:

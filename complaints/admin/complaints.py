@@ -19,6 +19,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .. import selectors, services
+from ..handles import handle_display
 from ..models import (
     CaseActionError,
     Complaint,
@@ -120,7 +121,7 @@ class ComplaintAdmin(ScaledModelAdmin):
 
     @admin.display(description=_("handle"), ordering="account_handle_normalized")
     def handle(self, complaint: Complaint) -> str:
-        return f"@{complaint.account_handle}"
+        return handle_display(complaint.account_handle)
 
     # Who the complainant is and what they wrote stay with the roles that work complaints (and those
     # cleared for PII); analysts and correspondence officers see the account and the action only.

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from complaints.admin import ScaledModelAdmin, staff
+from complaints.handles import handle_display
 from complaints.models import Case
 from complaints.pii import cnic_mask, mobile_mask, name_mask
 from complaints.selectors import case_visible_to, complaint_visible_to
@@ -114,7 +115,7 @@ class AdvanceNoticeAdmin(ScaledModelAdmin):
 
     @admin.display(description=_("account"), ordering="account_handle_normalized")
     def handle(self, notice: AdvanceNotice) -> str:
-        return f"@{notice.account_handle_normalized}"
+        return handle_display(notice.account_handle_normalized)
 
     @admin.display(description=_("due"), ordering="response_due_at")
     def due(self, notice: AdvanceNotice) -> str:

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 
 from complaints.admin import ScaledModelAdmin, staff
 from complaints.forms import EvidenceField
+from complaints.handles import handle_display
 from complaints.models import Case, PlatformContact
 from complaints.models import InvalidTransition as CaseInvalidTransition
 
@@ -203,9 +204,14 @@ class LetterAdmin(ScaledModelAdmin):
             "<ol>{}</ol>",
             format_html_join(
                 "",
-                '<li><a href="{}">{}</a> @{} · {}</li>',
+                '<li><a href="{}">{}</a> {} · {}</li>',
                 (
-                    (reverse("admin:complaints_case_change", args=[pk]), ref, handle, Case.Status(status).label)
+                    (
+                        reverse("admin:complaints_case_change", args=[pk]),
+                        ref,
+                        handle_display(handle),
+                        Case.Status(status).label,
+                    )
                     for pk, ref, handle, status in cases
                 ),
             ),
@@ -322,7 +328,10 @@ class LetterAdmin(ScaledModelAdmin):
         else:
             form = ReplyForm(initial=fresh)
             outcomes = OutcomeFormSet(initial=[{} for _case in cases], prefix="outcome")
-        labels = {case.pk: f"{case.reference} @{case.account_handle} ({case.get_status_display()})" for case in cases}
+        labels = {
+            case.pk: f"{case.reference} {handle_display(case.account_handle)} ({case.get_status_display()})"
+            for case in cases
+        }
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,

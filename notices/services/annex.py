@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from complaints.handles import handle_name
 from complaints.models import Complaint
 from complaints.services import complaint_pii_export_record
 from regulator_portal.csvsafe import csv_cell
@@ -47,7 +48,7 @@ def letter_annex_csv(*, letter: Letter) -> str:
             row = [
                 letter.our_reference,
                 case.reference,
-                case.account_handle,
+                handle_name(case.account_handle),  # a data column: the name, never "@" or a link
                 next((c.account_url for c in complaints if c.account_url), ""),
                 next((c.platform_account_id for c in complaints if c.platform_account_id), ""),
                 first.get_action_type_display() if first else "",

@@ -18,6 +18,7 @@ from django.template import Context, Engine
 from django.urls import reverse
 from django.utils import translation
 
+from complaints.handles import handle_display
 from complaints.models import Case, Complaint
 from regulator_portal.context_processors import regulator_name
 
@@ -87,7 +88,7 @@ def citizen_notify(
     language = complaint.preferred_language if complaint.preferred_language in {"ur", "en"} else "ur"
     # Plain values only, like every template here: no model reaches a template.
     plain = {
-        "complaint": {"reference": complaint.reference, "account_handle": complaint.account_handle},
+        "complaint": {"reference": complaint.reference, "account_handle": handle_display(complaint.account_handle)},
         "reference": complaint.reference,
         "platform": complaint.platform.name,
         "name": greeting_name(complaint.full_name),

@@ -68,6 +68,7 @@ def test_citizen_files_in_urdu_on_a_phone_and_tracks_the_complaint(live_server, 
     page.fill("input[name=mobile]", "+92 300 1234567")
     page.get_by_role("button", name="صورتحال دکھائیں").click()
 
-    assert page.locator("#complaint-status").inner_text().strip() == "موصول"
-    assert page.locator("#case-status").inner_text().strip() == "نیا"
+    # One status in plain words, and what comes next.
+    assert page.get_by_test_id("track-status").inner_text().strip() == "موصول ہو گئی، جائزے کی منتظر"
+    assert "آگے کیا ہوگا:" in page.get_by_test_id("track-next").inner_text()
     assert "ہمیں آپ کی شکایت موصول ہو گئی۔" in page.locator(".timeline").inner_text()

@@ -32,8 +32,9 @@ def test_the_right_pair_shows_status_and_public_timeline_without_notes_or_staff(
     body = response.content.decode()
     assert response.status_code == 200
     assert filed.reference in body
-    assert "In review" in body  # case status
-    assert "Received" in body  # complaint status
+    # One status in plain words, not the complaint's and the case's side by side.
+    assert '<dd id="track-status" data-testid="track-status">Being reviewed by our staff</dd>' in body
+    assert "Complaint status" not in body and "Progress with the platform" not in body
     assert "We received your complaint." in body
     assert "Progress: In review" in body
     assert "spam" not in body and "ISP" not in body
@@ -71,7 +72,8 @@ def test_tracking_in_urdu_shows_the_status_in_urdu(client, filed):
     body = client.post("/ur/complaints/track/", {"reference": filed.reference, "mobile": "03001234567"}).content
     text = body.decode()
     assert 'dir="rtl"' in text
-    assert "زیر جائزہ" in text  # In review
+    assert "ہمارا عملہ اس کا جائزہ لے رہا ہے" in text  # Being reviewed by our staff
+    assert "زیر جائزہ" in text  # the timeline's "In review"
     assert "ہمیں آپ کی شکایت موصول ہو گئی۔" in text
 
 

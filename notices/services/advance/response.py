@@ -11,6 +11,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from complaints.handles import handle_name
+
 from ... import selectors
 from ...models import (
     AdvanceNotice,
@@ -156,7 +158,7 @@ def _response_deliver(*, notice: AdvanceNotice) -> None:
     lines = [
         _("Advance notice %(reference)s (your reference: %(theirs)s)")
         % {"reference": notice.reference, "theirs": notice.platform_reference or "-"},
-        _("Account: @%(handle)s (%(puid)s)") % {"handle": notice.account_handle, "puid": notice.puid},
+        _("Account: @%(handle)s (%(puid)s)") % {"handle": handle_name(notice.account_handle), "puid": notice.puid},
         _("Response: %(response)s") % {"response": notice.get_response_display()},
     ]
     if notice.response_reasons:
