@@ -440,6 +440,12 @@ def ratelimit_cache(redis_url: str) -> dict[str, Any]:
 
 CACHES["ratelimit"] = ratelimit_cache(REDIS_URL)
 RATELIMIT_USE_CACHE = "ratelimit"
+# Behind a load balancer REMOTE_ADDR is the balancer, and every citizen would share one count. Name the
+# request header that carries the client's address (HTTP_X_REAL_IP), one the balancer always overwrites:
+# a header the client can set, or one holding a list (X-Forwarded-For), would let anyone pick their count.
+RATELIMIT_IP_META_KEY = env.str("RATELIMIT_IP_META_KEY", default="") or None
+if RATELIMIT_IP_META_KEY and not RATELIMIT_IP_META_KEY.startswith("HTTP_"):
+    raise environ.ImproperlyConfigured("RATELIMIT_IP_META_KEY names a request header, such as HTTP_X_REAL_IP")
 # A counter that expires between django-ratelimit's add and incr reads as "no count": let that through.
 RATELIMIT_FAIL_OPEN = True
 RATELIMIT_VIEW = "complaints.views.rate_limited"
