@@ -82,3 +82,17 @@ def test_check_deploy_stays_clean_scaled_out_and_an_unknown_pooler_stops_the_sta
         timeout=120,
     )
     assert refused.returncode != 0 and "DATABASE_POOLER='pgpool'" in refused.stderr
+
+
+def test_the_client_address_for_rate_limits_must_come_from_a_request_header():
+    # Behind the load balancer: its X-Real-IP header. Anything else (a typo, REMOTE_ADDR spelt
+    # differently) would stop every rate-limited page with a 500, so it stops the start instead.
+    refused = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=BASE_DIR,
+        env=production_env(RATELIMIT_IP_META_KEY="X-Real-IP"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert refused.returncode != 0 and "RATELIMIT_IP_META_KEY" in refused.stderr
