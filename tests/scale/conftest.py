@@ -362,7 +362,7 @@ def seed(web_env: dict[str, str]) -> Seed:
         "from django_otp.plugins.otp_totp.models import TOTPDevice\n"
         "from tests.factories import platform_get\n"
         "print('SEED', platform_get('x').pk)\n"
-        "for i in range(3):\n"
+        "for i in range(4):\n"
         "    user = User.objects.create_superuser(f'scale-admin-{i}', 'scale@pta.example', 'scale-admin-password-1')\n"
         "    print(user.username, TOTPDevice.objects.create(user=user, name='phone', confirmed=True).key)\n",
     )
