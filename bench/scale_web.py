@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -88,7 +89,24 @@ def form_data(platform_id: int, handle: str) -> dict[str, str]:
     }
 
 
-def client_loop(url: str, platform: int, stop: float, latencies: list[float], counts: dict, n: int) -> None:
+def screenshot() -> bytes:
+    """A PNG of about 28 KB (issue 11 measured with 26 KB): random pixels, which PNG cannot shrink."""
+    import io
+    import random
+
+    from PIL import Image
+
+    rng = random.Random(11)
+    image = Image.new("RGB", (120, 80))
+    image.putdata([(rng.randrange(256), rng.randrange(256), rng.randrange(256)) for _ in range(120 * 80)])
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
+def client_loop(
+    url: str, platform: int, stop: float, latencies: list[float], counts: dict, n: int, png: bytes | None = None
+) -> None:
     session = requests.Session()
     i = 0
     while time.monotonic() < stop:
@@ -102,6 +120,7 @@ def client_loop(url: str, platform: int, stop: float, latencies: list[float], co
         response = session.post(
             f"{url}/en/complaints/new/",
             data=data,
+            files={"evidence": ("screenshot.png", png, "image/png")} if png else None,
             headers={"Cookie": f"csrftoken={cookie}"},
             allow_redirects=False,
             timeout=30,
@@ -116,6 +135,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--port", type=int, default=8840)
+    parser.add_argument("--png", action="store_true", help="attach one PNG of about 28 KB to every complaint")
     args = parser.parse_args()
 
     subprocess.run(["dropdb", "-h", "127.0.0.1", "-U", "root", "--if-exists", DB_NAME], check=True)
@@ -162,6 +182,7 @@ def main() -> None:
                     break
             except requests.RequestException:
                 time.sleep(0.2)
+        png = screenshot() if args.png else None
         # Warm every worker and its database connection before the clock starts.
         warm: list[float] = []
         client_loop(url, platform, time.monotonic() + 2, warm, {}, -1)
@@ -174,7 +195,7 @@ def main() -> None:
         stop = time.monotonic() + args.seconds
         started = time.monotonic()
         threads = [
-            threading.Thread(target=client_loop, args=(url, platform, stop, latencies, counts, n))
+            threading.Thread(target=client_loop, args=(url, platform, stop, latencies, counts, n, png))
             for n in range(args.clients)
         ]
         for thread in threads:
@@ -188,10 +209,11 @@ def main() -> None:
     finally:
         gunicorn.terminate()
         gunicorn.wait(timeout=20)
+        shutil.rmtree(static, ignore_errors=True)
     filed = counts.get(303, 0)
     latencies.sort()
     p50, p95 = statistics.median(latencies) * 1000, latencies[int(len(latencies) * 0.95)] * 1000
-    print(f"responses: {counts}")
+    print(f"responses: {counts}" + (f", one {len(png) // 1024} KB PNG each" if png else ", no evidence"))
     print(f"submissions per second: {filed / elapsed:.1f} ({args.clients} clients, {args.workers} gunicorn workers)")
     print(f"POST p50 {p50:.0f} ms, p95 {p95:.0f} ms")
     print(
