@@ -65,6 +65,7 @@ bench: install services
 	$(PY) bench/evidence_memory.py
 	$(PY) bench/fuzz.py
 	$(PY) bench/dashboard.py
+	$(PY) bench/scale_web.py
 
 clean:
 	rm -rf var/portal.sqlite3 var/mail var/sms var/private
