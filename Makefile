@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run test lint bench install services browser pango messages clean
+.PHONY: run test test-scale lint bench install services browser pango pgbouncer postgresql-server messages clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -19,10 +19,16 @@ run: install
 	PORT=$(PORT) bash scripts/run.sh
 
 # The suite needs the real PostgreSQL and Redis, and Debian's Chromium for the browser tests.
-test: install services browser pango
+test: install services browser pango pgbouncer postgresql-server
 	if command -v msgfmt >/dev/null; then $(PY) manage.py compilemessages --ignore=.venv -v 0; fi
 	DJANGO_SETTINGS_MODULE=regulator_portal.settings.test $(PY) manage.py makemigrations --check --dry-run -v 0
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# The scale-out engines on loopback (docs/deploy.md): a PostgreSQL primary and its pg_basebackup
+# standby, PgBouncer in transaction mode, moto's S3 server and two gunicorn instances, on ports
+# SCALE_PORT_BASE+1..+31 (8800 by default). Also part of `make test`, which runs every test.
+test-scale: install services pgbouncer postgresql-server
+	$(VENV)/bin/pytest tests/scale $(PYTEST_ARGS)
 
 services:
 	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
@@ -35,6 +41,13 @@ browser:
 # WeasyPrint (the monthly report's PDF) needs Debian's pango.
 pango:
 	@ldconfig -p | grep -q libpangoft2-1.0 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 >/dev/null; }
+
+pgbouncer:
+	@test -x /usr/sbin/pgbouncer || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pgbouncer >/dev/null; }
+
+# initdb, pg_ctl and pg_basebackup, for the scale tests' own primary and standby clusters.
+postgresql-server:
+	@ls /usr/lib/postgresql/*/bin/pg_basebackup >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
 
 lint: install
 	$(VENV)/bin/ruff check .
@@ -52,6 +65,7 @@ bench: install services
 	$(PY) bench/evidence_memory.py
 	$(PY) bench/fuzz.py
 	$(PY) bench/dashboard.py
+	$(PY) bench/scale_web.py
 
 clean:
 	rm -rf var/portal.sqlite3 var/mail var/sms var/private

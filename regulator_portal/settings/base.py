@@ -106,6 +106,21 @@ DATABASES = {
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
 
 
+def behind_pooler(database: dict, pooler: str) -> dict:
+    """A database reached through PgBouncer in transaction mode (DATABASE_POOLER=pgbouncer).
+
+    Consecutive transactions may run on different server connections there, so nothing may outlive
+    a transaction: Django's server-side cursors are declared WITH HOLD outside one (an export's
+    ``.iterator()`` in autocommit) and would vanish or leak. Django already turns psycopg's
+    prepared statements off, the other thing such a pooler breaks.
+    """
+    if pooler not in {"", "pgbouncer"}:
+        raise environ.ImproperlyConfigured(f"DATABASE_POOLER={pooler!r}: only pgbouncer is known")
+    if pooler:
+        database["DISABLE_SERVER_SIDE_CURSORS"] = True
+    return database
+
+
 def reports_database(default: dict) -> dict:
     """The database that reports read from: a replica when DATABASE_REPLICA_URL is set, else ``default``.
 
@@ -118,11 +133,13 @@ def reports_database(default: dict) -> dict:
         return default
     replica = env.db_url_config(replica_url)
     replica.setdefault("CONN_MAX_AGE", default.get("CONN_MAX_AGE", 0))
+    behind_pooler(replica, env.str("DATABASE_REPLICA_POOLER", default=env.str("DATABASE_POOLER", default="")))
     # Tests never create a second database for it: the replica stands for default.
     replica["TEST"] = {"MIRROR": "default"}
     return replica
 
 
+behind_pooler(DATABASES["default"], env.str("DATABASE_POOLER", default=""))
 DATABASES["reports"] = reports_database(DATABASES["default"])
 DATABASE_ROUTERS = ["regulator_portal.routers.ReportsRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -357,20 +374,47 @@ USE_TZ = True
 
 # --- Files -------------------------------------------------------------------------------------
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "staticfiles"
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(VAR_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # Evidence is never under MEDIA_URL: it lives in a private storage with no URL and is streamed by
 # a permission-checked view. MEDIA_URL is deliberately unset.
 PRIVATE_MEDIA_ROOT = Path(env.str("PRIVATE_MEDIA_ROOT", default=str(VAR_DIR / "private")))
+
+
+def private_storage(location: Path) -> dict[str, Any]:
+    """Evidence, reply attachments, exports and annexes: S3-compatible object storage when
+    AWS_STORAGE_BUCKET_NAME is set, else the private directory ``location`` on this machine.
+
+    Both have no URL at all (regulator_portal/storage.py): files leave only through the
+    permission-checked views, which stream them. In the bucket every object is encrypted at rest
+    (SSE, AES256) and carries no ACL of its own, so it stays as private as the bucket, which must
+    block public access (docs/deploy.md). django-storages' own variable names are kept.
+    """
+    bucket = env.str("AWS_STORAGE_BUCKET_NAME", default="")
+    if not bucket:
+        return {"BACKEND": "regulator_portal.storage.PrivateFileSystemStorage", "OPTIONS": {"location": location}}
+    return {
+        "BACKEND": "regulator_portal.storage.PrivateS3Storage",
+        "OPTIONS": {
+            "bucket_name": bucket,
+            "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("AWS_S3_REGION_NAME", default="") or None,
+            "access_key": env.str("AWS_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("AWS_SECRET_ACCESS_KEY", default="") or None,
+            "addressing_style": env.str("AWS_S3_ADDRESSING_STYLE", default="") or None,
+            "location": env.str("AWS_LOCATION", default=""),
+            "object_parameters": {"ServerSideEncryption": "AES256"},
+            "default_acl": None,
+            "querystring_auth": True,
+            "file_overwrite": False,
+            "signature_version": "s3v4",
+        },
+    }
+
+
 STORAGES = {
-    "default": {
-        "BACKEND": "regulator_portal.storage.PrivateFileSystemStorage",
-        "OPTIONS": {"location": PRIVATE_MEDIA_ROOT},
-    },
-    "private": {
-        "BACKEND": "regulator_portal.storage.PrivateFileSystemStorage",
-        "OPTIONS": {"location": PRIVATE_MEDIA_ROOT},
-    },
+    "default": private_storage(PRIVATE_MEDIA_ROOT),
+    "private": private_storage(PRIVATE_MEDIA_ROOT),
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 FILE_UPLOAD_PERMISSIONS = 0o600
@@ -404,6 +448,12 @@ def ratelimit_cache(redis_url: str) -> dict[str, Any]:
 
 CACHES["ratelimit"] = ratelimit_cache(REDIS_URL)
 RATELIMIT_USE_CACHE = "ratelimit"
+# Behind a load balancer REMOTE_ADDR is the balancer, and every citizen would share one count. Name the
+# request header that carries the client's address (HTTP_X_REAL_IP), one the balancer always overwrites:
+# a header the client can set, or one holding a list (X-Forwarded-For), would let anyone pick their count.
+RATELIMIT_IP_META_KEY = env.str("RATELIMIT_IP_META_KEY", default="") or None
+if RATELIMIT_IP_META_KEY and not RATELIMIT_IP_META_KEY.startswith("HTTP_"):
+    raise environ.ImproperlyConfigured("RATELIMIT_IP_META_KEY names a request header, such as HTTP_X_REAL_IP")
 # A counter that expires between django-ratelimit's add and incr reads as "no count": let that through.
 RATELIMIT_FAIL_OPEN = True
 RATELIMIT_VIEW = "complaints.views.rate_limited"

@@ -1,7 +1,7 @@
 """Production: every secret must come from the environment, and there is no default for any of them."""
 
 from .base import *  # noqa: F403
-from .base import env, env_bool, ratelimit_cache, reports_database
+from .base import behind_pooler, env, env_bool, ratelimit_cache, reports_database
 
 DEBUG = False
 # Not read from the environment: no variable can bring demo staff and their known passwords here.
@@ -10,6 +10,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+behind_pooler(DATABASES["default"], env.str("DATABASE_POOLER", default=""))
 DATABASES["reports"] = reports_database(DATABASES["default"])
 REDIS_URL = env.str("REDIS_URL")
 CACHES = {

@@ -10,12 +10,16 @@ os.environ.setdefault("FIELD_ENCRYPTION_SALTS", "test-only-salt")
 os.environ.setdefault("PII_HASH_KEY", "test-only-pii-hash-key")
 
 from .base import *  # noqa: E402,F403
-from .base import VAR_DIR, env, ratelimit_cache, reports_database  # noqa: E402
+from .base import VAR_DIR, behind_pooler, env, private_storage, ratelimit_cache  # noqa: E402
 
 DEBUG = False
 DEMO_DATA_ALLOWED = True
 DATABASES = {"default": env.db("TEST_DATABASE_URL", default="postgres://root@127.0.0.1:5432/regulator_portal")}
-DATABASES["reports"] = reports_database(DATABASES["default"])
+behind_pooler(DATABASES["default"], env.str("DATABASE_POOLER", default=""))
+# The suite's reports read the one test database whatever DATABASE_REPLICA_URL says: a second
+# connection would not see a test's uncommitted rows. tests/scale proves the replica against a real
+# standby, in processes of their own.
+DATABASES["reports"] = DATABASES["default"]
 REDIS_URL = env.str("TEST_REDIS_URL", default="redis://127.0.0.1:6379/14")
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "test"}
@@ -30,14 +34,8 @@ if not EMAIL_URL:
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 PRIVATE_MEDIA_ROOT = VAR_DIR / "test-private"
 STORAGES = {
-    "default": {
-        "BACKEND": "regulator_portal.storage.PrivateFileSystemStorage",
-        "OPTIONS": {"location": PRIVATE_MEDIA_ROOT},
-    },
-    "private": {
-        "BACKEND": "regulator_portal.storage.PrivateFileSystemStorage",
-        "OPTIONS": {"location": PRIVATE_MEDIA_ROOT},
-    },
+    "default": private_storage(PRIVATE_MEDIA_ROOT),
+    "private": private_storage(PRIVATE_MEDIA_ROOT),
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 # Tests never run collectstatic: WhiteNoise serves straight from the finders instead.
