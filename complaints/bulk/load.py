@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import multiprocessing
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
+from itertools import islice
 from typing import Any
 
 from django.db import connection, transaction
@@ -77,12 +79,13 @@ def bulk_load(*, plan: rows.Plan, processes: int, say: Callable[[str], None]) ->
             suspend = plan.complaints >= existing
             with _indexes_suspended(raw, say) if suspend else nullcontext():
                 events: list[bytes] = []
-                with _rendered(plan, processes) as results:
+                tasks = _tasks(plan)
+                chunks = Counter(kind for kind, *_span in tasks)
+                # The results come in the tasks' order: every case chunk, then every complaint chunk.
+                with _rendered(tasks, processes) as results:
                     for kind in ("case", "complaint"):
                         with raw.copy(layouts[kind].sql) as copy:
-                            for _ in range(len([t for t in _tasks(plan) if t[0] == kind])):
-                                got, table_rows, event_rows = next(results)
-                                assert got == kind
+                            for _kind, table_rows, event_rows in islice(results, chunks[kind]):
                                 copy.write(table_rows)
                                 events.append(event_rows)
                         say(f"{kind}s written at {time.monotonic() - started:.1f} s")
@@ -99,13 +102,13 @@ def bulk_load(*, plan: rows.Plan, processes: int, say: Callable[[str], None]) ->
 
 
 @contextmanager
-def _rendered(plan: rows.Plan, processes: int) -> Iterator[Iterator[tuple[str, bytes, bytes]]]:
+def _rendered(tasks: list[tuple[str, int, int, int]], processes: int) -> Iterator[Iterator[tuple[str, bytes, bytes]]]:
     if processes <= 1:
-        yield (_render(task) for task in _tasks(plan))
+        yield (_render(task) for task in tasks)
         return
     # fork: the workers inherit Django, the plan and the derived keys; they never touch the database.
     with multiprocessing.get_context("fork").Pool(processes) as pool:
-        yield pool.imap(_render, _tasks(plan))
+        yield pool.imap(_render, tasks)
 
 
 @contextmanager
