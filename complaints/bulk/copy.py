@@ -40,7 +40,7 @@ class Layout:
         if unknown:
             raise ValueError(f"{model.__name__} has no columns {sorted(unknown)}")
         self.table = model._meta.db_table
-        self.columns = [f.column for f in fields]
+        self.columns = [str(f.column) for f in fields]
         parts = []
         for field in fields:
             if field.attname in varied:

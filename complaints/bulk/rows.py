@@ -23,6 +23,7 @@ import struct
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, cast
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
@@ -117,7 +118,8 @@ class Encryptor:
     _header = struct.Struct(">BQ")
 
     def __init__(self) -> None:
-        keys = {base64.urlsafe_b64decode(Complaint._meta.get_field(n).keys[0]) for n in self.FIELDS}  # type: ignore[attr-defined]
+        fields = [cast(Any, Complaint._meta.get_field(name)) for name in self.FIELDS]
+        keys = {base64.urlsafe_b64decode(field.keys[0]) for field in fields}
         if len(keys) != 1:
             raise ValueError("the encrypted complaint fields no longer share one key")
         (key,) = keys
@@ -127,7 +129,7 @@ class Encryptor:
         """Each value as a token; a blank value stays blank, as complaints.fields stores it."""
         plain = [v.encode() for v in values if v]
         randoms = os.urandom(16 * len(plain))
-        parts = []
+        parts: list[bytes] = []
         for i, data in enumerate(plain):
             pad = 16 - len(data) % 16
             parts += (randoms[16 * i : 16 * i + 16], data, bytes([pad]) * pad)
@@ -230,7 +232,8 @@ def complaints_chunk(plan: Plan, chunk: int, start: int, stop: int) -> tuple[byt
     provinces = Province.values
     via, statuses = Complaint.SubmittedVia.values, Complaint.Status.values
     actions, categories = Complaint.ActionType.values, Complaint.Category.values
-    rows, secrets = [], {name: [] for name in Encryptor.FIELDS}
+    rows: list[dict[str, str]] = []
+    secrets: dict[str, list[str]] = {name: [] for name in Encryptor.FIELDS}
     for i in range(start, stop):
         first = i < plan.cases
         case_pk = plan.case_base + (i if first else rng.randrange(plan.cases))
