@@ -79,6 +79,9 @@ def referral_summary_refresh() -> int:
     summary = ReferralDaySummary._meta.db_table
     letter, link, case = Letter._meta.db_table, LetterCase._meta.db_table, Case._meta.db_table
     with connection.cursor() as cursor:
+        # Two rebuilds at once would each delete what they can see and both insert: the lock makes the
+        # second wait, then delete the first one's rows. Readers are not blocked.
+        cursor.execute(f"LOCK TABLE {summary} IN EXCLUSIVE MODE")
         cursor.execute(f"DELETE FROM {summary}")  # noqa: S608 - table names come from the models
         # The local day of sending, as the scorecard's periods and months count it; the previous
         # referral of the same case to the same platform orders letters by sending, then by id.

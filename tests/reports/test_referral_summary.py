@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import io
 import random
+import threading
 from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
+from django.db import connection, transaction
+from django.db.models import Sum
 from django.utils import timezone
 
 from complaints.models import Case, Platform
 from notices.models import Letter, LetterCase, LetterType
+from reports.models import ReferralDaySummary
 from reports.selectors import Period, scorecard
 from reports.services import referral_summary_refresh
 
@@ -80,3 +84,24 @@ def test_summary_figures_equal_the_live_join_for_any_period_month_and_platform()
                 assert summarised == live, (period, by_month, platform_ids)
     live, _summarised = both(period=periods[0], by_month=True)
     assert sum(figures["accounts_referred"] for figures in live.values()) > 50  # the comparison saw data
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rebuild_started_during_another_waits_and_leaves_one_copy(x_month):
+    referrals = LetterCase.objects.exclude(letter__letter_type=LetterType.REMINDER).exclude(letter__date_sent=None)
+
+    def second() -> None:
+        try:
+            referral_summary_refresh()
+        finally:
+            connection.close()
+
+    with transaction.atomic():
+        referral_summary_refresh()
+        other = threading.Thread(target=second)
+        other.start()
+        other.join(timeout=1)
+        assert other.is_alive()  # it waits for this rebuild to commit
+    other.join(timeout=30)
+    assert not other.is_alive()
+    assert ReferralDaySummary.objects.aggregate(n=Sum("referrals"))["n"] == referrals.count() == 5
