@@ -88,7 +88,9 @@ def dashboard_figures(*, period: Period, platform_ids: list[int] | None, granula
     platform_names = {pk: p.name for pk, p in platforms.items()}
     timeline = _timeline(period, platform_ids, granularity)
     cases = selectors.open_cases(platform_ids=platform_ids, now=now)
-    card = selectors.scorecard(period=period, platform_ids=platform_ids, now=now, platforms_by_id=platforms)
+    card = selectors.scorecard(
+        period=period, platform_ids=platform_ids, now=now, platforms_by_id=platforms, referrals_from_summary=True
+    )
     return {
         "period": {"start": period.start.isoformat(), "end": period.end.isoformat()},
         "platforms": ", ".join(platform_names[pk] for pk in platform_ids or [] if pk in platform_names)

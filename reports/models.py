@@ -137,6 +137,35 @@ class ComplaintDaySummary(models.Model):
         return f"{self.day} {self.platform_id} {self.dimension}={self.value}: {self.complaints}"
 
 
+class ReferralDaySummary(models.Model):
+    """Referrals (a case named in a letter sent to a platform, reminders aside) by the letter's local
+    day of sending and platform, each with the day the same case was last referred to that platform
+    before, and whether the case is now closed, and closed as restored.
+
+    A case referred twice in a period counts once there, so referral counts cannot simply be added up
+    over days. Keeping the previous referral's day makes them additive again: a case counts in a
+    period through its first referral in it, the one whose previous referral was before the period
+    (or never). Beat rebuilds the table with the day summary; the dashboard then reads a few thousand
+    rows instead of joining every referral of the period to its case.
+    """
+
+    day = models.DateField(_("day"))
+    platform = models.ForeignKey(Platform, on_delete=models.CASCADE, related_name="+", verbose_name=_("platform"))
+    previous_day = models.DateField(_("previous referral"), null=True)
+    closed = models.BooleanField(_("case closed"))
+    restored = models.BooleanField(_("case closed as restored"))
+    referrals = models.PositiveIntegerField(_("referrals"))
+    refreshed_at = models.DateTimeField(_("refreshed"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("referral statistics")
+        verbose_name_plural = _("referral statistics")
+        indexes = [models.Index(fields=["day", "platform"], name="referral_summary_day_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.platform_id}: {self.referrals}"
+
+
 def report_upload_to(instance: MonthlyReport, filename: str) -> str:
     # The suffix is ours (".xlsx" or ".pdf"); the rest is random, like evidence paths.
     suffix = filename.rpartition(".")[2]

@@ -1,5 +1,5 @@
-"""Every read of the reports app, by concern: exports, and the statistics (dashboard, scorecard,
-public figures). The public names are re-exported here."""
+"""Every read of the reports app, by concern: exports, the statistics (dashboard, public figures)
+and the scorecard. The public names are re-exported here."""
 
 from .exports import (
     EXPORT_PERMISSION,
@@ -13,6 +13,7 @@ from .exports import (
     filters_for_log,
     user_may_export,
 )
+from .scorecard import ScorecardRow, scorecard, scorecard_row_empty
 from .statistics import (
     RESTORED,
     SUBSTANTIVE_REPLIES,
@@ -20,7 +21,6 @@ from .statistics import (
     Backlog,
     OpenCases,
     Period,
-    ScorecardRow,
     cases_closed_by_platform_month,
     complaint_labels,
     complaints_by,
@@ -29,8 +29,6 @@ from .statistics import (
     month_of,
     open_cases,
     platforms,
-    scorecard,
-    scorecard_row_empty,
     user_is_analyst,
 )
 

@@ -22,6 +22,7 @@ from .statistics import (
     monthly_report_attachments,
     monthly_report_send,
     previous_month,
+    referral_summary_refresh,
     report_figures,
     report_filename,
     report_pdf,
@@ -53,6 +54,7 @@ __all__ = [
     "report_filename",
     "report_pdf",
     "report_xlsx",
+    "referral_summary_refresh",
     "summary_refresh",
     "summary_refresh_recent",
 ]

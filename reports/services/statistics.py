@@ -11,20 +11,20 @@ from typing import Any
 import xlsxwriter
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count
 from django.db.models.functions import TruncDate
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from complaints.models import Complaint, Language
-from notices.models import Channel, Notice
+from complaints.models import Case, Complaint, Language
+from notices.models import Channel, Letter, LetterCase, LetterType, Notice
 from notices.services import notice_queue
 
 from ..dashboard import dashboard_figures, dashboard_figures_cached
 from ..forms import DashboardFilterForm
-from ..models import ComplaintDaySummary, MonthlyReport
-from ..selectors import Period
+from ..models import ComplaintDaySummary, MonthlyReport, ReferralDaySummary
+from ..selectors import RESTORED, Period
 
 logger = logging.getLogger(__name__)
 
@@ -67,10 +67,61 @@ def summary_refresh(*, start: date, end: date) -> int:
     return len(cells)
 
 
+@transaction.atomic
+def referral_summary_refresh() -> int:
+    """Rebuild the referral summary whole; returns the rows written.
+
+    Whole, because a case closed or reopened today changes the rows of every day it was referred on.
+    It is one pass over the referrals in the database (a few seconds at a million complaints), made
+    by beat rather than by each dashboard request. Delete and insert in one transaction: readers see
+    the old rows or the new ones.
+    """
+    summary = ReferralDaySummary._meta.db_table
+    letter, link, case = Letter._meta.db_table, LetterCase._meta.db_table, Case._meta.db_table
+    with connection.cursor() as cursor:
+        # Two rebuilds at once would each delete what they can see and both insert: the lock makes the
+        # second wait, then delete the first one's rows. Readers are not blocked.
+        cursor.execute(f"LOCK TABLE {summary} IN EXCLUSIVE MODE")
+        cursor.execute(f"DELETE FROM {summary}")  # noqa: S608 - table names come from the models
+        # The local day of sending, as the scorecard's periods and months count it; the previous
+        # referral of the same case to the same platform orders letters by sending, then by id.
+        cursor.execute(
+            f"""
+            INSERT INTO {summary} (day, platform_id, previous_day, closed, restored, referrals, refreshed_at)
+            SELECT day, platform_id, previous_day, closed, restored, count(*), %(now)s
+            FROM (
+                SELECT
+                    (l.date_sent AT TIME ZONE %(tz)s)::date AS day,
+                    l.platform_id,
+                    lag((l.date_sent AT TIME ZONE %(tz)s)::date) OVER (
+                        PARTITION BY lc.case_id, l.platform_id ORDER BY l.date_sent, l.id
+                    ) AS previous_day,
+                    c.status = %(closed)s AS closed,
+                    c.status = %(closed)s AND c.outcome = ANY(%(restored)s) AS restored
+                FROM {link} lc
+                JOIN {letter} l ON l.id = lc.letter_id
+                JOIN {case} c ON c.id = lc.case_id
+                WHERE l.date_sent IS NOT NULL AND l.letter_type <> %(reminder)s
+            ) referral
+            GROUP BY day, platform_id, previous_day, closed, restored
+            """,  # noqa: S608
+            {
+                "now": timezone.now(),
+                "tz": timezone.get_current_timezone_name(),
+                "closed": Case.Status.CLOSED.value,
+                "restored": [str(outcome) for outcome in RESTORED],
+                "reminder": LetterType.REMINDER.value,
+            },
+        )
+        return cursor.rowcount
+
+
 def summary_refresh_recent() -> int:
-    """Beat: the last REPORTS_SUMMARY_REFRESH_DAYS local days, today included."""
+    """Beat: the last REPORTS_SUMMARY_REFRESH_DAYS local days of complaints, today included, and the
+    referrals whole. Returns the rows written."""
     today = timezone.localdate()
-    return summary_refresh(start=today - timedelta(days=settings.REPORTS_SUMMARY_REFRESH_DAYS - 1), end=today)
+    written = summary_refresh(start=today - timedelta(days=settings.REPORTS_SUMMARY_REFRESH_DAYS - 1), end=today)
+    return written + referral_summary_refresh()
 
 
 def dashboard_warm() -> None:

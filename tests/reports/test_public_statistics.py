@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from datetime import timedelta
 
 import pytest
@@ -14,6 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from complaints.models import Case, Complaint
+from reports.definitions import SCORECARD
 from reports.public import COLUMNS
 from reports.services import summary_refresh, summary_refresh_recent
 from reports.suppression import Rules, suppressed_keys
@@ -113,6 +115,17 @@ def test_the_statistics_page_in_urdu_is_rtl_withholds_small_counts_and_shows_no_
     assert "&lt;5" in html and "<dd>12</dd>" in html
     assert "Farah" not in html and "voice_0" not in html and "+92" not in html
     assert "شماریات" in html  # "Statistics", translated
+
+
+def test_the_urdu_page_defines_every_figure_in_urdu_the_advance_notice_ones_too(client, last_month_world):
+    html = client.get(f"/ur/statistics/?month={last_month_world}").content.decode()
+    definitions = re.findall(r'<dt id="def-([a-z_]+)">[^<]*</dt><dd>([^<]*)</dd>', html)
+    assert len(definitions) == 2 + len(SCORECARD)
+    for key, text in definitions:
+        assert not re.search(r"[A-Za-z]{4,}", text.replace("CSV", "").replace("JSON", "")), (key, text)
+    by_key = dict(definitions)
+    assert by_key["notices_received"].startswith("مدت کے دوران پلیٹ فارم سے موصول ہونے والے پیشگی نوٹس")
+    assert "پیشگی نوٹس دینے پر اتفاق" in by_key["suspensions_without_notice"]
 
 
 def test_an_unknown_month_gets_a_message_not_a_500(client, x_platform):
