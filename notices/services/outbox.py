@@ -21,6 +21,7 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.mail import EmailMessage
+from django.db import connection as db_connection
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -213,7 +214,8 @@ def _claim(notice_id: int) -> Notice | None:
         f"UPDATE {table} SET status = %s, claimed_at = %s, attempts = attempts + 1 "  # noqa: S608 - names from the model
         f"WHERE id = %s AND status IN ({claimable}) AND next_attempt_at <= %s RETURNING *"
     )
-    now = timezone.now()
+    # Raw SQL gets no field conversion on the way in: the backend's own form of a datetime.
+    now = db_connection.ops.adapt_datetimefield_value(timezone.now())
     rows = list(Notice.objects.raw(sql, [Notice.Status.SENDING, now, notice_id, *Notice.CLAIMABLE, now]))
     return rows[0] if rows else None
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import socket
 import time
+from collections import Counter
 from collections.abc import Iterator
 from datetime import datetime
 
@@ -151,9 +152,15 @@ def test_smtp_server_down_mid_batch_every_notice_arrives_and_any_second_copy_is_
         controllers.pop().stop()  # the server goes away mid-batch, cutting the kept connections
         time.sleep(1.5)
         controllers.append(_smtp_start(handler, smtp_port))
-        _wait_for(
-            lambda: Notice.objects.filter(pk__in=ids, status="SENT").count() == len(ids), timeout=60, what="all sent"
-        )
+        try:
+            _wait_for(
+                lambda: Notice.objects.filter(pk__in=ids, status="SENT").count() == len(ids),
+                timeout=90,
+                what="all sent",
+            )
+        except AssertionError as timeout:
+            states = Counter(Notice.objects.filter(pk__in=ids).values_list("status", "last_error_kind"))
+            raise AssertionError(f"{timeout}: {dict(states)}\n{worker.output()[-3000:]}") from None
     finally:
         worker.stop()
     notices = Notice.objects.filter(pk__in=ids)
