@@ -71,6 +71,28 @@ def private_redis() -> tuple[subprocess.Popen[bytes], str]:
     raise SystemExit("no free port in 6391-6398 for the bench's redis-server")
 
 
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of one process, 0 if it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+
+
+def group_cpu(pgid: int) -> float:
+    """CPU seconds of every process in a process group: the worker and its pool children."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if os.getpgid(int(entry.name)) == pgid:
+                    total += process_cpu(int(entry.name))
+            except OSError:
+                continue
+    return total
+
+
 def worker_backends_cpu(database: str) -> float:
     """CPU seconds used by the PostgreSQL backends of the workers, which keep them for the whole run."""
     from django.db import connection
@@ -82,14 +104,7 @@ def worker_backends_cpu(database: str) -> float:
             [database],
         )
         pids = [pid for (pid,) in cursor.fetchall()]
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0.0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-        except OSError:
-            continue
-        total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+    total = sum(process_cpu(pid) for pid in pids)
     return total
 
 
@@ -163,6 +178,7 @@ def main() -> None:
 
         run = uuid.uuid4().hex[:8]
         load_before = os.getloadavg()
+        worker_cpu_before = group_cpu(worker.pid)
         started = time.perf_counter()
         with transaction.atomic():
             for i in range(args.notices):
@@ -189,6 +205,7 @@ def main() -> None:
         flagged = set(rows.filter(possible_duplicate=True).values_list("provider_message_id", flat=True))
         expected = set(rows.values_list("provider_message_id", flat=True))
         database_cpu = worker_backends_cpu(DB_NAME)
+        worker_cpu = group_cpu(worker.pid) - worker_cpu_before
     finally:
         os.killpg(worker.pid, signal.SIGTERM)
         worker.wait(timeout=30)
@@ -207,6 +224,7 @@ def main() -> None:
     print(f"received by SMTP:   {sum(received.values())} ({len(received)} distinct Message-IDs)")
     print(f"lost:               {len(expected - set(received))}")
     print(f"duplicates:         {len(duplicates)} ({len(duplicates - flagged)} unflagged)")
+    print(f"worker CPU:         {worker_cpu * 1000 / args.notices:.2f} ms per notice (the worker and its processes)")
     print(f"database CPU:       {database_cpu * 1000 / args.notices:.2f} ms per notice (the workers' backends)")
     print(f"load average:       {load_before[0]:.2f} before, {load_after[0]:.2f} after (1 min, {os.cpu_count()} cores)")
 
