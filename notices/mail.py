@@ -28,6 +28,10 @@ def _mail_connection() -> BaseEmailBackend | None:
     backend = settings.EMAIL_BACKEND
     if backend != "django.core.mail.backends.smtp.EmailBackend":
         return None
+    # Settings that change (tests, a reloaded configuration) must not reuse a session to another server.
+    server = (settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_HOST_USER, settings.EMAIL_USE_TLS)
+    if getattr(_mail, "server", None) != server:
+        _mail_close()
     connection: Any = getattr(_mail, "connection", None)
     if connection is not None and time.monotonic() - _mail.used_at > SMTP_IDLE_CHECK_SECONDS:
         try:
@@ -39,7 +43,7 @@ def _mail_connection() -> BaseEmailBackend | None:
     if connection is None:
         connection = get_connection(backend)
         connection.open()
-        _mail.connection = connection
+        _mail.connection, _mail.server = connection, server
     _mail.used_at = time.monotonic()
     return connection
 
