@@ -45,6 +45,6 @@ def _keep_database_connections(**kwargs: Any) -> None:
         connection = connections[alias]
         connection.settings_dict["CONN_MAX_AGE"] = settings.WORKER_CONN_MAX_AGE
         connection.settings_dict["CONN_HEALTH_CHECKS"] = True
-        connection.health_check_enabled = True
+        connection.health_check_enabled = True  # type: ignore[attr-defined]  # missing from django-stubs
     signals.task_prerun.connect(_close_old_connections, weak=False)
     signals.task_postrun.connect(_close_old_connections, weak=False)
