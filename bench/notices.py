@@ -1,13 +1,17 @@
 """Notices per second through a real Celery worker to a local SMTP server (aiosmtpd).
 
-Uses its own PostgreSQL database (portal_bench_notices, recreated each run) and its own
-redis-server on a private port (6398 down to 6391, stopped at the end), so it never touches the
-demo's or the tests' data, and nobody else's cache.clear() can flush its queue mid-run:
+Uses its own PostgreSQL database (BENCH_DB_NAME, default portal_bench_notices, recreated each run)
+and its own redis-server on a private port (6398 down to 6391, stopped at the end), so it never
+touches the demo's or the tests' data, and nobody else's cache.clear() can flush its queue mid-run:
 
-    .venv/bin/python bench/notices.py [--notices 2000] [--concurrency 4]
+    .venv/bin/python bench/notices.py [--notices 2000] [--concurrency 2]
 
-The clock runs from the commit that queues the notices (which publishes them) until every row is SENT.
-The per-channel rate limit is lifted for the run; its production default is NOTICE_EMAIL_PER_SECOND.
+Two figures: end to end, from the commit that queues the notices (which publishes them) until every
+row is SENT; and the workers' own rate, from the first claim to the last SENT as the rows record
+them. Lost is a notice the SMTP server never received; a duplicate is a Message-ID it received more
+than once, and an unflagged duplicate one whose row is not marked possible_duplicate. The load
+average is printed because the machine may be shared. The per-channel rate limit is lifted for the
+run; its production default is NOTICE_EMAIL_PER_SECOND.
 """
 
 from __future__ import annotations
@@ -20,13 +24,14 @@ import subprocess
 import sys
 import time
 import uuid
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-DB_NAME = "portal_bench_notices"
+DB_NAME = os.environ.get("BENCH_DB_NAME", "portal_bench_notices")
 DATABASE_URL = f"postgres://root@127.0.0.1:5432/{DB_NAME}"
 
 
@@ -66,10 +71,47 @@ def private_redis() -> tuple[subprocess.Popen[bytes], str]:
     raise SystemExit("no free port in 6391-6398 for the bench's redis-server")
 
 
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of one process, 0 if it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+
+
+def group_cpu(pgid: int) -> float:
+    """CPU seconds of every process in a process group: the worker and its pool children."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if os.getpgid(int(entry.name)) == pgid:
+                    total += process_cpu(int(entry.name))
+            except OSError:
+                continue
+    return total
+
+
+def worker_backends_cpu(database: str) -> float:
+    """CPU seconds used by the PostgreSQL backends of the workers, which keep them for the whole run."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()"
+            " AND backend_type = 'client backend'",
+            [database],
+        )
+        pids = [pid for (pid,) in cursor.fetchall()]
+    total = sum(process_cpu(pid) for pid in pids)
+    return total
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--notices", type=int, default=2000)
-    parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--concurrency", type=int, default=2, help="worker processes")
     args = parser.parse_args()
 
     from aiosmtpd.controller import Controller
@@ -89,6 +131,7 @@ def main() -> None:
         "EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}",
         "NOTICE_EMAIL_PER_SECOND": "0",  # 0 lifts the limit
         "LOG_LEVEL": "WARNING",
+        "CELERY_SKIP_CHECKS": "1",
     }
     os.environ.update(env)
     subprocess.run(["dropdb", "--if-exists", "-h", "127.0.0.1", "-U", "root", DB_NAME], check=True)
@@ -100,6 +143,7 @@ def main() -> None:
 
     django.setup()
     from django.db import transaction
+    from django.db.models import Max, Min
 
     from notices import services
     from notices.models import Notice
@@ -133,6 +177,8 @@ def main() -> None:
                 raise SystemExit("the worker did not start")
 
         run = uuid.uuid4().hex[:8]
+        load_before = os.getloadavg()
+        worker_cpu_before = group_cpu(worker.pid)
         started = time.perf_counter()
         with transaction.atomic():
             for i in range(args.notices):
@@ -153,6 +199,13 @@ def main() -> None:
                 raise SystemExit(f"timed out with {pending.count()} notices unsent")
             time.sleep(0.05)
         finished = time.perf_counter()
+        load_after = os.getloadavg()
+        rows = Notice.objects.filter(idempotency_key__startswith=f"bench:{run}:")
+        window = rows.aggregate(first=Min("claimed_at"), last=Max("sent_at"))
+        flagged = set(rows.filter(possible_duplicate=True).values_list("provider_message_id", flat=True))
+        expected = set(rows.values_list("provider_message_id", flat=True))
+        database_cpu = worker_backends_cpu(DB_NAME)
+        worker_cpu = group_cpu(worker.pid) - worker_cpu_before
     finally:
         os.killpg(worker.pid, signal.SIGTERM)
         worker.wait(timeout=30)
@@ -161,11 +214,19 @@ def main() -> None:
         redis.wait(timeout=10)
 
     elapsed = finished - started
-    print(f"notices:            {args.notices} email notices, worker -c {args.concurrency}, SMTP on loopback")
+    sending = (window["last"] - window["first"]).total_seconds()
+    received = Counter(handler.message_ids)
+    duplicates = {mid for mid, count in received.items() if count > 1}
+    print(f"notices:            {args.notices} email notices, {args.concurrency} worker processes, SMTP on loopback")
     print(f"queued + committed: {queued - started:.2f} s (rows written, published on commit)")
-    print(f"all SENT after:     {elapsed:.2f} s")
-    print(f"throughput:         {args.notices / elapsed:.0f} notices/s")
-    print(f"received by SMTP:   {len(handler.message_ids)} ({len(set(handler.message_ids))} distinct Message-IDs)")
+    print(f"all SENT after:     {elapsed:.2f} s end to end: {args.notices / elapsed:.0f} notices/s")
+    print(f"workers' rate:      {args.notices / sending:.0f} notices/s (first claim to last SENT, {sending:.2f} s)")
+    print(f"received by SMTP:   {sum(received.values())} ({len(received)} distinct Message-IDs)")
+    print(f"lost:               {len(expected - set(received))}")
+    print(f"duplicates:         {len(duplicates)} ({len(duplicates - flagged)} unflagged)")
+    print(f"worker CPU:         {worker_cpu * 1000 / args.notices:.2f} ms per notice (the worker and its processes)")
+    print(f"database CPU:       {database_cpu * 1000 / args.notices:.2f} ms per notice (the workers' backends)")
+    print(f"load average:       {load_before[0]:.2f} before, {load_after[0]:.2f} after (1 min, {os.cpu_count()} cores)")
 
 
 if __name__ == "__main__":

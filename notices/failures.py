@@ -30,6 +30,14 @@ class FailureKind(models.TextChoices):
     UNKNOWN = "UNKNOWN", _("Unknown")
 
 
+class DeliveryUncertain(Exception):
+    """The connection broke while a message was being handed over: the provider may have accepted it.
+
+    Raised from the original error (its ``__cause__``), which is what gets classified. The retry may
+    deliver a second copy, so the row is flagged ``possible_duplicate``.
+    """
+
+
 EMAIL_RE = re.compile(r"[^\s<>\"'(),;:]+@[^\s<>\"'(),;:]+")
 # Seven or more digits, possibly split by spaces, dashes or dots: a mobile number or a CNIC, never an
 # SMTP code (three digits) or an enhanced status code (5.1.1).
@@ -62,6 +70,8 @@ def _by_code(code: int) -> str:
 
 def failure_classify(exc: BaseException, *, names: Iterable[str] = ()) -> tuple[str, str]:
     """(FailureKind, redacted message) for an exception raised while delivering a notice."""
+    if isinstance(exc, DeliveryUncertain) and exc.__cause__ is not None:
+        return failure_classify(exc.__cause__, names=names)
     kind: str = FailureKind.UNKNOWN
     detail = ""
     if isinstance(exc, smtplib.SMTPRecipientsRefused):

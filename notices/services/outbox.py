@@ -21,8 +21,8 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.mail import EmailMessage
+from django.db import connection as db_connection
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from kombu import Connection
@@ -31,7 +31,8 @@ from complaints.models import Case, CaseEvent, Complaint, PlatformContact
 from complaints.services import case_event_add
 
 from .. import selectors
-from ..failures import FailureKind, failure_classify
+from ..failures import DeliveryUncertain, FailureKind, failure_classify
+from ..mail import mail_send
 from ..models import (
     Channel,
     Letter,
@@ -196,35 +197,55 @@ def _deliver(notice: Notice) -> str:
     if notice.kind in ATTACHMENT_PROVIDERS:
         for name, content, mimetype in ATTACHMENT_PROVIDERS[notice.kind](notice):
             email.attach(name, content, mimetype)
-    email.send()
+    mail_send(email)
     return message_id
+
+
+def _claim(notice_id: int) -> Notice | None:
+    """Move the row out of QUEUED/FAILED into SENDING and read it, in one statement.
+
+    Only one worker can win it, however many copies of the task message the broker hands out
+    (at-least-once delivery, sweeper re-publishes): a concurrent claim waits for this statement and
+    then finds the row SENDING.
+    """
+    table = Notice._meta.db_table
+    claimable = ", ".join(["%s"] * len(Notice.CLAIMABLE))
+    sql = (
+        f"UPDATE {table} SET status = %s, claimed_at = %s, attempts = attempts + 1 "  # noqa: S608 - names from the model
+        f"WHERE id = %s AND status IN ({claimable}) AND next_attempt_at <= %s RETURNING *"
+    )
+    # Raw SQL gets no field conversion on the way in: the backend's own form of a datetime.
+    now = db_connection.ops.adapt_datetimefield_value(timezone.now())
+    rows = list(Notice.objects.raw(sql, [Notice.Status.SENDING, now, notice_id, *Notice.CLAIMABLE, now]))
+    return rows[0] if rows else None
 
 
 def notice_send(*, notice_id: int) -> SendResult:
     """Send one notice if it is ours to send: claim, deliver, record. Failures are recorded on the row."""
-    channel = Notice.objects.filter(pk=notice_id).values_list("channel", flat=True).first()
-    if channel is None:
-        return SendResult("SKIPPED")
     # In the embedded default (no Redis: tasks run in-process, to files) there is no provider to
     # protect, and an eager task that retried on the limit would only spin.
-    if not settings.CELERY_TASK_ALWAYS_EAGER and not _rate_allows(channel):
-        return SendResult("THROTTLED", retry_in=1.0)
-    now = timezone.now()
-    # The claim: only one worker can move the row out of QUEUED/FAILED, however many copies of the
-    # task message the broker hands out (at-least-once delivery, sweeper re-publishes).
-    claimed = Notice.objects.filter(pk=notice_id, status__in=Notice.CLAIMABLE, next_attempt_at__lte=now).update(
-        status=Notice.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
-    )
-    if claimed != 1:
+    if not settings.CELERY_TASK_ALWAYS_EAGER and any(settings.NOTICE_RATE_LIMITS.values()):
+        channel = Notice.objects.filter(pk=notice_id).values_list("channel", flat=True).first()
+        if channel is None:
+            return SendResult("SKIPPED")
+        if not _rate_allows(channel):
+            return SendResult("THROTTLED", retry_in=1.0)
+    notice = _claim(notice_id)
+    if notice is None:
         return SendResult("SKIPPED")
-    notice = Notice.objects.select_related("letter", "complaint", "contact", "user").get(pk=notice_id)
     try:
         provider_id = _deliver(notice)
     except Exception as exc:  # SMTP, socket, gateway: every failure is recorded and retried alike
         kind, error = failure_classify(exc, names=_recipient_names(notice))
         logger.warning("notice %s attempt %s failed: %s (%s)", notice_id, notice.attempts, kind, error)
         # A receiver that refuses the push (a 4xx other than 408/429) will refuse it again: no retries.
-        return _notice_failed(notice=notice, kind=kind, error=error, permanent=isinstance(exc, WebhookRefused))
+        return _notice_failed(
+            notice=notice,
+            kind=kind,
+            error=error,
+            permanent=isinstance(exc, WebhookRefused),
+            possible_duplicate=isinstance(exc, DeliveryUncertain),
+        )
     # Whatever happened to the row meanwhile (the sweeper may have reclaimed a slow send), it was sent.
     Notice.objects.filter(pk=notice_id).exclude(status=Notice.Status.SENT).update(
         status=Notice.Status.SENT,
@@ -246,16 +267,20 @@ def _recipient_names(notice: Notice) -> list[str]:
     return names
 
 
-def _notice_failed(*, notice: Notice, kind: str, error: str, permanent: bool = False) -> SendResult:
+def _notice_failed(
+    *, notice: Notice, kind: str, error: str, permanent: bool = False, possible_duplicate: bool = False
+) -> SendResult:
     now = timezone.now()
+    # The flag only ever goes on: once an attempt may have delivered, every later copy may be a second.
+    flag = {"possible_duplicate": True} if possible_duplicate else {}
     if permanent or notice.attempts >= settings.NOTICE_MAX_ATTEMPTS:
         Notice.objects.filter(pk=notice.pk, status=Notice.Status.SENDING).update(
-            status=Notice.Status.DEAD, last_error=error, last_error_kind=kind
+            status=Notice.Status.DEAD, last_error=error, last_error_kind=kind, **flag
         )
         return SendResult(Notice.Status.DEAD)
     delay = notice_backoff(attempts=notice.attempts)
     Notice.objects.filter(pk=notice.pk, status=Notice.Status.SENDING).update(
-        status=Notice.Status.FAILED, last_error=error, last_error_kind=kind, next_attempt_at=now + delay
+        status=Notice.Status.FAILED, last_error=error, last_error_kind=kind, next_attempt_at=now + delay, **flag
     )
     return SendResult(Notice.Status.FAILED, retry_in=delay.total_seconds())
 

@@ -204,6 +204,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "reports-monthly": {"task": "reports.tasks.monthly_report_task", "schedule": crontab(hour=7, minute=0)},
 }
 CELERY_TIMEZONE = "Asia/Karachi"
+# Worker processes keep their database connections across tasks for this long (regulator_portal/celery.py).
+WORKER_CONN_MAX_AGE = env.int("WORKER_CONN_MAX_AGE", default=10 * 60)
 
 # --- Email -------------------------------------------------------------------------------------
 # EMAIL_URL in django-environ's form selects the backend; without it mail is written to var/mail/.

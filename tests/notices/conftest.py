@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import redis
 from aiosmtpd.controller import Controller
 from django.conf import settings
 from django.db import connection
@@ -133,6 +134,10 @@ def _port_free(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) != 0
 
 
+class PortTaken(Exception):
+    """Another process took the port between our check and our redis-server's bind."""
+
+
 @dataclass
 class PrivateRedis:
     """A redis-server of our own on 6391-6398; stopped and started by the test, killed by PID."""
@@ -150,7 +155,19 @@ class PrivateRedis:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        _wait_for(lambda: not _port_free(self.port), timeout=10, what=f"redis-server on {self.port}")
+        # Other checkouts on this machine pick from the same ports: the server answering must be ours,
+        # or our tasks would go to another run's worker.
+        _wait_for(self._ours, timeout=10, what=f"redis-server on {self.port}")
+
+    def _ours(self) -> bool:
+        assert self.process is not None
+        if self.process.poll() is not None:
+            raise PortTaken(self.port)
+        try:
+            client = redis.Redis(host="127.0.0.1", port=self.port, socket_timeout=1)
+            return int(client.info("server")["process_id"]) == self.process.pid
+        except redis.RedisError:
+            return False
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -161,15 +178,21 @@ class PrivateRedis:
 
 @pytest.fixture(scope="module")
 def private_redis() -> Iterator[PrivateRedis]:
-    port = next((p for p in range(6391, 6399) if _port_free(p)), None)
-    if port is None:
-        pytest.fail("no free port in 6391-6398 for a private redis-server")
-    redis = PrivateRedis(port=port)
-    redis.start()
-    try:
-        yield redis
-    finally:
-        redis.stop()
+    for port in range(6391, 6399):
+        if not _port_free(port):
+            continue
+        server = PrivateRedis(port=port)
+        try:
+            server.start()
+        except PortTaken:
+            server.stop()
+            continue
+        try:
+            yield server
+        finally:
+            server.stop()
+        return
+    pytest.fail("no free port in 6391-6398 for a private redis-server")
 
 
 # --- Celery workers ------------------------------------------------------------------------------
@@ -214,7 +237,7 @@ def worker_database_url() -> str:
     return f"postgres://{db['USER'] or 'root'}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
-def worker_start(*, broker_url: str, email_url: str, env: dict[str, str] | None = None) -> Worker:
+def worker_start(*, broker_url: str, email_url: str, env: dict[str, str] | None = None, concurrency: int = 2) -> Worker:
     log = Path(tempfile.mkstemp(prefix="notices-worker-", suffix=".log")[1])
     environment = {
         **os.environ,
@@ -240,7 +263,7 @@ def worker_start(*, broker_url: str, email_url: str, env: dict[str, str] | None 
                 "-Q",
                 "notices,default,long",
                 "-c",
-                "2",
+                str(concurrency),
                 "--without-gossip",
                 "--without-mingle",
                 "--without-heartbeat",
