@@ -18,7 +18,7 @@ from django.utils import formats, timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from .models import Case, CaseEvent, Complaint
 
@@ -104,10 +104,11 @@ class EventView:
 def _received(e: EventView) -> Said:
     count = int(e.data.get("evidence") or 0)
     if count:
-        text = _("Complaint %(ref)s received from the citizen, with %(n)d evidence file(s).") % {
-            "ref": e.data.get("reference", ""),
-            "n": count,
-        }
+        text = ngettext(
+            "Complaint %(ref)s received from the citizen, with %(n)d evidence file.",
+            "Complaint %(ref)s received from the citizen, with %(n)d evidence files.",
+            count,
+        ) % {"ref": e.data.get("reference", ""), "n": count}
     else:
         text = _("Complaint %(ref)s received from the citizen, without evidence.") % {
             "ref": e.data.get("reference", "")
@@ -123,7 +124,7 @@ def _rejected(e: EventView) -> Said:
     text = _("%(who)s rejected complaint %(ref)s: %(reason)s.") % {
         "who": e.actor,
         "ref": e.data.get("reference", ""),
-        "reason": _choice(Complaint.RejectionReason, e.data.get("reason")),
+        "reason": _choice(Complaint.RejectionReason, e.data.get("reason")).rstrip("."),
     }
     return Said(text, e.data.get("note", ""))
 
@@ -196,7 +197,14 @@ def _merged(e: EventView) -> Said:
     values["n"] = int(e.data.get("complaints") or 0)
     if e.case_reference == values["source"]:
         return Said(_("%(who)s merged this case into %(target)s.") % values)
-    return Said(_("%(who)s merged case %(source)s into this one, with %(n)d complaint(s).") % values)
+    return Said(
+        ngettext(
+            "%(who)s merged case %(source)s into this one, with %(n)d complaint.",
+            "%(who)s merged case %(source)s into this one, with %(n)d complaints.",
+            values["n"],
+        )
+        % values
+    )
 
 
 def _split(e: EventView) -> Said:

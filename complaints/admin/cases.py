@@ -23,6 +23,7 @@ from .. import selectors, services
 from ..models import (
     Case,
 )
+from ..timeline import case_timeline_lines
 from .base import DOMAIN_ERRORS, ScaledModelAdmin, account_cell, complainant_search_permit, staff, when
 from .filters import AssignedFilter, CaseCategoryFilter, CaseProvinceFilter, OverdueFilter
 from .forms import AssignForm, MergeForm, NoteForm, PriorityForm, TransitionForm, method_decorator_post
@@ -228,7 +229,7 @@ class CaseAdmin(ScaledModelAdmin):
                 {
                     "case": obj,
                     "complaints": selectors.case_complaints(obj),
-                    "timeline": selectors.case_timeline(obj),
+                    "timeline": case_timeline_lines(obj),
                     "transitions": [(s, Case.Status(s).label) for s in obj.available_transitions()]
                     if can_change
                     else [],
