@@ -47,12 +47,16 @@ class World:
     letter: Letter
     reply: Reply
     advance: AdvanceNotice
+    # A case still open, on a letter sent and not yet answered: the reply form has a row for it.
+    open_case: Case
+    open_letter: Letter
 
 
 def world_build(*, ayesha: User, sana: User, zara: User) -> World:
     x = platform_get("x")
     x.contacts.create(name="Grievance Officer for Pakistan", role="grievance officer", email="grievance@x.example")
     facebook = platform_get("facebook")
+    facebook.contacts.create(name="Public Policy Team", role="policy", email="policy@facebook.example")
     photo = evidence_validate([upload("screenshot of the suspension notice.png", png_bytes((640, 480)))])
     complaints = [
         complaint_create(
@@ -85,9 +89,23 @@ def world_build(*, ayesha: User, sana: User, zara: User) -> World:
         attachments=[],
         actor=zara,
     )
+    open_case = complaints[1].case
+    case_transition(case=open_case, to=Case.Status.IN_REVIEW, actor=sana)
+    open_letter = letter_draft_for_cases(cases=[open_case], actor=zara)[0]
+    letter_approve(letter=open_letter, actor=sana)
+    letter_send(letter=open_letter, actor=zara)
+    open_case.refresh_from_db()
     advance = notice_submit(x, account_handle=f"@{LONG_HANDLES[0]}", platform_reference="X-TS-2026-0000042-LONG-REF")
     case.refresh_from_db()
-    return World(case=case, complaint=first, letter=letter, reply=reply, advance=advance)
+    return World(
+        case=case,
+        complaint=first,
+        letter=letter,
+        reply=reply,
+        advance=advance,
+        open_case=open_case,
+        open_letter=open_letter,
+    )
 
 
 @pytest.fixture
