@@ -146,10 +146,6 @@ def my_cases_summary(user: AnyUser, *, overdue_limit: int = 25) -> dict[str, Any
     }
 
 
-def case_timeline(case: Case) -> QuerySet[CaseEvent]:
-    return case.events.select_related("actor", "complaint").order_by("created_at", "id")
-
-
 def case_complaints(case: Case) -> QuerySet[Complaint]:
     return case.complaints.prefetch_related("evidence").order_by("received_at", "id")
 

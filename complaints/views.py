@@ -1,5 +1,5 @@
-"""The citizen's pages (file, confirm, track) and the staff evidence download. Thin: forms validate,
-services write, selectors read.
+"""The citizen's pages (file, confirm, track) and the staff evidence download and thumbnails. Thin:
+forms validate, services write, selectors read.
 
 Rate limits count per client IP, which django-ratelimit takes from REMOTE_ADDR. Behind a reverse
 proxy that is the proxy's address: set RATELIMIT_IP_META_KEY (see docs/intake.md), or every citizen
@@ -24,7 +24,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 from django_ratelimit.core import get_usage, is_ratelimited
 
+from .evidence import IMAGE_FORMATS, image_thumbnail
 from .forms import ComplaintForm, TrackForm, cnic_clean
+from .models import Evidence
 from .pii import pii_hash
 from .selectors import complaint_confirmation, complaint_track_lookup, evidence_for_download
 from .services import complaint_submit, evidence_download_record
@@ -118,10 +120,9 @@ def complaint_track(request: HttpRequest) -> HttpResponse:
     return render(request, "complaints/track.html", context)
 
 
-@never_cache
-@require_GET
-def evidence_download(request: HttpRequest, evidence_id: int) -> FileResponse | HttpResponse:
-    """Staff only, verified by their second factor, with the permission and sight of the case."""
+def _staff_evidence(request: HttpRequest, evidence_id: int) -> Evidence | HttpResponse:
+    """The evidence this member of staff may see (verified by their second factor, with the permission
+    and sight of the case), or the response that refuses them."""
     user = request.user
     if not user.is_authenticated or not user.is_staff or not user.is_verified():  # type: ignore[attr-defined]
         return redirect_to_login(request.get_full_path(), reverse("admin:login"))
@@ -130,14 +131,50 @@ def evidence_download(request: HttpRequest, evidence_id: int) -> FileResponse | 
     evidence = evidence_for_download(user=user, evidence_id=evidence_id)
     if evidence is None:
         raise Http404
+    return evidence
+
+
+@never_cache
+@require_GET
+def evidence_download(request: HttpRequest, evidence_id: int) -> FileResponse | HttpResponse:
+    """The file itself, as an attachment: each download is logged (PiiAccessLog EVIDENCE)."""
+    evidence = _staff_evidence(request, evidence_id)
+    if isinstance(evidence, HttpResponse):
+        return evidence
     try:
         handle = evidence.file.open("rb")
     except FileNotFoundError as exc:
         raise Http404 from exc
-    evidence_download_record(evidence=evidence, actor=user)
+    evidence_download_record(evidence=evidence, actor=request.user)  # type: ignore[arg-type]
     response = FileResponse(
         handle, as_attachment=True, filename=evidence.original_name, content_type=evidence.content_type
     )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@never_cache
+@require_GET
+def evidence_thumbnail(request: HttpRequest, evidence_id: int) -> HttpResponse:
+    """A small re-encoded copy of a picture for the case page, under the same checks as the file.
+
+    Not logged: the case page shows every picture on it, so logging thumbnails would record a
+    "download" for every look at a case and drown the real downloads. Opening the file is logged.
+    The browser keeps no copy (no-store), so a shared computer holds no complainant's picture.
+    """
+    evidence = _staff_evidence(request, evidence_id)
+    if isinstance(evidence, HttpResponse):
+        return evidence
+    if evidence.content_type not in IMAGE_FORMATS:
+        raise Http404
+    try:
+        with evidence.file.open("rb") as handle:
+            data = image_thumbnail(handle, evidence.content_type)
+    except (FileNotFoundError, OSError, ValueError) as exc:
+        raise Http404 from exc
+    response = HttpResponse(data, content_type="image/jpeg")
+    response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response

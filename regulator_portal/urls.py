@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from complaints.views import evidence_download
+from complaints.views import evidence_download, evidence_thumbnail
 
 from . import errors
 from .health import healthz
@@ -20,6 +20,7 @@ urlpatterns = [
     path("api/v1/", include("api.urls")),
     # Outside i18n_patterns: staff work in English, and the URL must not vary by language.
     path("staff/evidence/<int:evidence_id>/", evidence_download, name="evidence_download"),
+    path("staff/evidence/<int:evidence_id>/thumbnail/", evidence_thumbnail, name="evidence_thumbnail"),
 ]
 urlpatterns += i18n_patterns(
     path("complaints/", include("complaints.urls")),

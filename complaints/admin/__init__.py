@@ -6,8 +6,17 @@ Importing the package registers every model admin of the app.
 """
 
 from . import cases, complaints, platforms  # noqa: F401 - each registers its model admins
-from .base import DOMAIN_ERRORS, CappedCountPaginator, ScaledModelAdmin, staff
+from .base import DOMAIN_ERRORS, CappedCountPaginator, ScaledModelAdmin, account_cell, staff, when
 from .cases import CaseAdmin
 from .complaints import ComplaintAdmin
 
-__all__ = ["DOMAIN_ERRORS", "CappedCountPaginator", "CaseAdmin", "ComplaintAdmin", "ScaledModelAdmin", "staff"]
+__all__ = [
+    "DOMAIN_ERRORS",
+    "CappedCountPaginator",
+    "CaseAdmin",
+    "ComplaintAdmin",
+    "ScaledModelAdmin",
+    "account_cell",
+    "staff",
+    "when",
+]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cached_property
 from typing import Any, cast
 
@@ -14,10 +15,14 @@ from django.contrib.auth.models import User
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils import formats, timezone
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 from django_ratelimit.core import is_ratelimited
 
 from .. import selectors, services
+from ..handles import handle_display
 from ..models import (
     CaseActionError,
     InvalidTransition,
@@ -50,6 +55,20 @@ class ScaledModelAdmin(admin.ModelAdmin):
     # Facet counts are a COUNT per filter choice over the whole table: never at this size.
     show_facets = admin.ShowFacets.NEVER
     list_per_page = 50
+
+
+def when(moment: datetime | None) -> str:
+    """A moment as the whole admin writes it ("3 Dec 2026, 14:05", Pakistan time), or a dash."""
+    if moment is None:
+        return "—"
+    return formats.date_format(timezone.localtime(moment), "DATETIME_FORMAT")
+
+
+def account_cell(platform: object, handle: str) -> SafeString:
+    """The account column of a list: the handle, and the platform under it, in one narrow cell."""
+    return format_html(
+        '<span class="handle">{}</span><span class="platform">{}</span>', handle_display(handle), platform
+    )
 
 
 def staff(request: HttpRequest) -> User:

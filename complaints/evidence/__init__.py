@@ -25,10 +25,10 @@ from django.utils.translation import gettext as _
 
 from ..services import EvidenceUpload
 from .common import Rejected
-from .images import IMAGE_FORMATS, DecodeBudget, image_reencode, image_structure_check
+from .images import IMAGE_FORMATS, DecodeBudget, image_reencode, image_structure_check, image_thumbnail
 from .pdf import pdf_rebuild
 
-__all__ = ["ALLOWED_TYPES", "PDF", "evidence_validate"]
+__all__ = ["ALLOWED_TYPES", "IMAGE_FORMATS", "PDF", "evidence_validate", "image_thumbnail"]
 
 PDF = "application/pdf"
 ALLOWED_TYPES = {*IMAGE_FORMATS, PDF}

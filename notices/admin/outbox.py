@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from complaints.admin import ScaledModelAdmin
@@ -56,19 +57,8 @@ def _notice_fields(request: HttpRequest) -> tuple[str, ...]:
 
 @admin.register(Notice)
 class NoticeAdmin(ScaledModelAdmin):
-    list_display = [
-        "created_at",
-        "kind",
-        "channel",
-        "recipient_kind",
-        "recipient",
-        "language",
-        "status",
-        "attempts",
-        "next_attempt_at",
-        "possible_duplicate",
-        "case",
-    ]
+    # What fits a laptop screen; the address, attempts and errors are on the notice's own page.
+    list_display = ["created_at", "kind_label", "recipient_kind", "channel", "state", "case_reference"]
     list_filter = ["status", "channel", "recipient_kind", "kind", "possible_duplicate", "language"]
     list_select_related = ["case"]
     search_fields = ["=idempotency_key", "=case__reference", "=letter__our_reference", "=complaint__reference"]
@@ -86,9 +76,23 @@ class NoticeAdmin(ScaledModelAdmin):
     def has_retry_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("notices.retry_notice")
 
-    @admin.display(description=_("recipient"))
+    @admin.display(description=_("address"))
     def recipient(self, notice: Notice) -> str:
         return _masked(notice)
+
+    @admin.display(description=_("type"), ordering="kind")
+    def kind_label(self, notice: Notice) -> str:
+        return notice.kind_label
+
+    @admin.display(description=_("case"), ordering="case__reference")
+    def case_reference(self, notice: Notice) -> str:
+        return notice.case.reference if notice.case is not None else "—"
+
+    @admin.display(description=_("status"), ordering="status")
+    def state(self, notice: Notice) -> str:
+        if notice.possible_duplicate:
+            return gettext("%(status)s (may have gone twice)") % {"status": notice.get_status_display()}
+        return notice.get_status_display()
 
     # One admin instance serves every request on every thread: what a user may see is decided per
     # request by choosing the field, never by state kept on the instance.

@@ -26,7 +26,7 @@ from .letters import (
     ReplyCaseOutcome,
     reply_upload_to,
 )
-from .outbox import Channel, InvalidTransition, Notice
+from .outbox import Channel, InvalidTransition, Notice, NoticeKind, notice_kind_label
 
 __all__ = [
     "AdvanceNotice",
@@ -40,6 +40,8 @@ __all__ = [
     "PlatformWebhook",
     "decision_key",
     "Channel",
+    "NoticeKind",
+    "notice_kind_label",
     "CorrespondenceEvent",
     "InvalidTransition",
     "Letter",

@@ -26,6 +26,29 @@ class Channel(models.TextChoices):
     WEBHOOK = "WEBHOOK", _("Webhook")
 
 
+class NoticeKind(models.TextChoices):
+    """What a notice is about: the template it was rendered from (or the webhook event), as staff read it."""
+
+    ACKNOWLEDGEMENT = "acknowledgement", _("Acknowledgement")
+    REJECTED = "rejected", _("Rejection notice")
+    REJECTION_NOTE = "rejection_note", _("Rejection note")
+    DUPLICATE = "duplicate", _("Duplicate notice")
+    REFERRED = "referred", _("Referral notice")
+    PLATFORM_RESPONDED = "platform_responded", _("Platform response notice")
+    CLOSED = "closed", _("Closure notice")
+    CASE_OVERDUE = "case_overdue", _("Overdue alert")
+    LETTER_REINSTATEMENT_REQUEST = "letter_reinstatement_request", _("Reinstatement request letter")
+    LETTER_INFORMATION_REQUEST = "letter_information_request", _("Information request letter")
+    LETTER_REMINDER = "letter_reminder", _("Reminder letter")
+    LETTER_ESCALATION = "letter_escalation", _("Escalation letter")
+    LETTER_SENT_WEBHOOK = "letter.sent", _("Letter sent (webhook)")
+    ADVANCE_WARNING = "advance_warning", _("Advance notice deadline alert")
+    ADVANCE_LAPSED = "advance_lapsed", _("Advance notice lapsed alert")
+    ADVANCE_NOTICE_RESPONSE = "advance_notice_response", _("Advance notice response")
+    ADVANCE_RESPONSE_WEBHOOK = "advance_notice.response", _("Advance notice response (webhook)")
+    REPORT_MONTHLY = "report_monthly", _("Monthly report")
+
+
 class Notice(models.Model):
     """One outbound message. Written in the transaction that causes it; sent by a worker after commit."""
 
@@ -54,7 +77,7 @@ class Notice(models.Model):
     CLAIMABLE: ClassVar[list[str]] = [Status.QUEUED, Status.FAILED]
 
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
-    recipient_kind = models.CharField(_("recipient"), max_length=20, choices=RecipientKind.choices)
+    recipient_kind = models.CharField(_("sent to"), max_length=20, choices=RecipientKind.choices)
     # Encrypted at rest like the complainant's own CNIC and mobile: a citizen's address and the body
     # (which names them and their case) are theirs. Nothing searches on either.
     address = EncryptedCharField(_("address"), max_length=254, help_text=_("Email address or E.164 mobile number."))
@@ -65,7 +88,11 @@ class Notice(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    kind = models.CharField(_("kind"), max_length=40, help_text=_("The template it was rendered from."))
+    # The choices label the list; a kind another branch adds before labelling it still saves, and
+    # reads as words (notice_kind_label) until it gets its label here.
+    kind = models.CharField(
+        _("type"), max_length=40, choices=NoticeKind.choices, help_text=_("The template it was rendered from.")
+    )
     language = models.CharField(_("language"), max_length=2, choices=Language.choices)
     subject = models.CharField(_("subject"), max_length=255, blank=True)
     body = EncryptedTextField(_("body"))
@@ -103,7 +130,11 @@ class Notice(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_channel_display()} {self.kind} → {self.get_recipient_kind_display()} ({self.status})"
+        return f"{self.get_channel_display()} {self.kind_label} → {self.get_recipient_kind_display()} ({self.status})"
+
+    @property
+    def kind_label(self) -> str:
+        return notice_kind_label(self.kind)
 
     def check_transition(self, new_status: str) -> None:
         if new_status not in self.TRANSITIONS[self.status]:
@@ -111,3 +142,10 @@ class Notice(models.Model):
                 _("A notice that is %(old)s cannot become %(new)s.")
                 % {"old": self.get_status_display(), "new": self.Status(new_status).label}
             )
+
+
+def notice_kind_label(kind: str) -> str:
+    """The kind's label; a kind without one reads as words ("case_overdue" as "Case overdue"), never snake_case."""
+    if kind in NoticeKind.values:
+        return str(NoticeKind(kind).label)
+    return kind.replace("_", " ").replace(".", " ").strip().capitalize()

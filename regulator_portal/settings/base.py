@@ -373,6 +373,13 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Karachi"
 USE_I18N = True
 USE_TZ = True
+# "3 Dec 2026, 14:05": the locale's formats decide (Django 5 always localises), so they live in
+# regulator_portal/formats/<language>/formats.py rather than in DATE_FORMAT and friends.
+FORMAT_MODULE_PATH = ["regulator_portal.formats"]
+DATE_FORMAT = "j M Y"
+DATETIME_FORMAT = "j M Y, H:i"
+SHORT_DATE_FORMAT = DATE_FORMAT
+SHORT_DATETIME_FORMAT = DATETIME_FORMAT
 
 # --- Files -------------------------------------------------------------------------------------
 STATIC_URL = "static/"

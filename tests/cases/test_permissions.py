@@ -104,7 +104,8 @@ def test_analyst_sees_pii_masked_and_cannot_reveal(omar, cases):
     for url in (COMPLAINTS, f"{COMPLAINTS}{complaint.pk}/change/"):
         body = client.get(url).content.decode()
         assert complaint.cnic not in body and complaint.mobile not in body
-        assert f"*****-*******-{complaint.cnic[12]}" in body
+    # The list has no CNIC column (it fits a laptop screen); the complaint's page shows the mask.
+    assert f"*****-*******-{complaint.cnic[12]}" in body
     assert client.post(f"{COMPLAINTS}{complaint.pk}/reveal/").status_code == 403
     assert not PiiAccessLog.objects.exists()
 
