@@ -579,6 +579,9 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--workers", type=int, default=5)
+    parser.add_argument(
+        "--portal-env", action="append", default=[], metavar="NAME=VALUE", help="extra environment for the portal"
+    )
     parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/6"))
     args = parser.parse_args()
     VAR.mkdir(parents=True, exist_ok=True)
@@ -595,7 +598,8 @@ def main() -> None:
         portal_fields(platform_id),
         "evidence",
     )
-    targets.append((portal, VENV_BIN, "portal_wsgi:application", portal_env(url, args.redis_url), ROOT))
+    extra = dict(item.split("=", 1) for item in args.portal_env)
+    targets.append((portal, VENV_BIN, "portal_wsgi:application", {**portal_env(url, args.redis_url), **extra}, ROOT))
     if args.peer == "helpdesk":
         queue_id = helpdesk_setup()
         helpdesk = Target(
