@@ -39,10 +39,10 @@ def reference_format(*, label: str, year: int, value: int) -> str:
 def reference_sequences_ensure(*, scopes: tuple[str, ...], year: int | None = None) -> None:
     """Create this year's (and next year's) sequences for ``scopes`` if they do not exist yet.
 
-    Call it outside any transaction where possible: then each CREATE commits at once and a race
-    between two processes costs one of them a harmless error. Inside a transaction (a caller's, or a
-    test's) the sequence is only remembered once that transaction commits, so a rollback that undoes
-    the CREATE cannot leave this process believing in a sequence that is not there.
+    Call it outside any transaction where possible: then each CREATE commits at once, a race between
+    two processes costs one of them a harmless error, and the sequence is remembered for the life of
+    the process. Inside a transaction (a caller's, or a test's) it is not remembered, since a rollback
+    would undo the CREATE; the next call issues the idempotent CREATE again.
     """
     if connection.vendor != "postgresql":
         return
@@ -61,7 +61,6 @@ def _sequence_create(name: str) -> None:
     if connection.in_atomic_block:
         with connection.cursor() as cursor:
             cursor.execute(sql)
-        transaction.on_commit(lambda: _sequences_ready.add(name))
         return
     try:
         with connection.cursor() as cursor:
