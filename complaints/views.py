@@ -128,7 +128,8 @@ def _blank_form_page(request: HttpRequest) -> HttpResponse:
     if page is None:
         context = {"form": form, "csrf_token": _CSRF_SLOT, "request": _SlotRequest(request)}
         page = _BLANK_PAGES[key] = render_to_string("complaints/new.html", context, request=request)
-    return HttpResponse(page.replace(_CSRF_SLOT, get_token(request)).replace(_NONCE_SLOT, str(request.csp_nonce)))
+    nonce = str(request.csp_nonce)  # type: ignore[attr-defined] # set by django-csp's middleware
+    return HttpResponse(page.replace(_CSRF_SLOT, get_token(request)).replace(_NONCE_SLOT, nonce))
 
 
 def rate_limited(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
