@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from celery import shared_task
+from django.conf import settings
 
-from .services import case_escalate_overdue
+from .models import Case
+from .services import case_autoassign_new, case_autoassign_sweep, case_escalate_overdue
 
 
 # Routed to the "long" queue with the rest of complaints.tasks (CELERY_TASK_ROUTES): a sweep over
@@ -12,3 +14,14 @@ from .services import case_escalate_overdue
 @shared_task(ignore_result=True)
 def cases_escalate_overdue_task() -> int:
     return case_escalate_overdue()
+
+
+# Routed to "default" (CELERY_TASK_ROUTES): a new case waits seconds, not behind a long sweep.
+@shared_task(ignore_result=True)
+def case_autoassign_task(case_id: int) -> None:
+    case_autoassign_new(case=Case(pk=case_id))
+
+
+@shared_task(ignore_result=True)
+def cases_autoassign_sweep_task() -> int:
+    return case_autoassign_sweep(older_than_seconds=settings.CASE_AUTOASSIGN_SWEEP_AFTER_SECONDS)

@@ -11,7 +11,10 @@ CNICs, so they are never logged).
 from __future__ import annotations
 
 import logging
+import re
 import time
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
@@ -42,6 +45,8 @@ class FailOpenRedisCache(RedisCache):
         # could cost a connect timeout on every public request.
         if time.monotonic() >= self._down_until:
             try:
+                if method == "_incr_windows":
+                    return self._redis_incr_windows(*args)
                 return getattr(super(), method)(*args)
             except (RedisError, OSError) as exc:
                 self._down_until = time.monotonic() + self.retry_after
@@ -50,7 +55,26 @@ class FailOpenRedisCache(RedisCache):
                     type(exc).__name__,
                     self.retry_after,
                 )
+        if method == "_incr_windows":
+            return local_incr_windows(self._local, *args)
         return getattr(self._local, method)(*args)
+
+    def incr_windows(self, counts: Sequence[tuple[str, int, int]]) -> list[int]:
+        """Add ``delta`` to each ``(key, delta, ttl)`` counter, created with its ttl: one round trip.
+
+        Each counter is a SET NX EX followed by INCRBY in one pipeline, so a new window's key gets
+        its expiry on creation and an existing one keeps it (a fixed window).
+        """
+        return list(self._fail_open("_incr_windows", counts))
+
+    def _redis_incr_windows(self, counts: Sequence[tuple[str, int, int]]) -> list[int]:
+        client = self._cache.get_client(write=True)
+        pipe = client.pipeline(transaction=False)
+        for key, delta, ttl in counts:
+            full = self.make_and_validate_key(key)
+            pipe.set(full, 0, ex=ttl, nx=True)
+            pipe.incrby(full, delta)
+        return pipe.execute()[1::2]
 
     def add(self, key: Any, value: Any, timeout: float | None = DEFAULT_TIMEOUT, version: int | None = None) -> bool:
         return bool(self._fail_open("add", key, value, timeout, version))
@@ -66,3 +90,46 @@ class FailOpenRedisCache(RedisCache):
 
     def delete(self, key: Any, version: int | None = None) -> bool:
         return bool(self._fail_open("delete", key, version))
+
+
+def local_incr_windows(cache: Any, counts: Sequence[tuple[str, int, int]]) -> list[int]:
+    """incr_windows for any other Django cache (the in-memory fallback, or local development)."""
+    values = []
+    for key, delta, ttl in counts:
+        cache.add(key, 0, ttl)
+        try:
+            values.append(cache.incr(key, delta))
+        except ValueError:  # expired between add and incr: a new window
+            cache.set(key, delta, ttl)
+            values.append(delta)
+    return values
+
+
+RATE = re.compile(r"^(\d+)/(\d*)([smhd])$")
+UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+@dataclass(frozen=True)
+class Rate:
+    """``"10/h"`` or ``"50/5m"``: so many per fixed window of so many seconds."""
+
+    limit: int
+    period: int
+
+    @classmethod
+    def parse(cls, text: str) -> Rate:
+        match = RATE.match(text.strip())
+        if not match:
+            raise ValueError(f"bad rate {text!r}")
+        count, multiplier, unit = match.groups()
+        return cls(limit=int(count), period=int(multiplier or 1) * UNIT_SECONDS[unit])
+
+    def window_key(self, name: str, now: float | None = None) -> str:
+        return f"{name}:{self.period}:{int((now or time.time()) // self.period)}"
+
+
+def counters_add(cache: Any, counts: Sequence[tuple[str, int, int]]) -> list[int]:
+    """Add to several window counters in one round trip where the cache allows it."""
+    if isinstance(cache, FailOpenRedisCache):
+        return cache.incr_windows(counts)
+    return local_incr_windows(cache, counts)

@@ -9,6 +9,9 @@ from .base import case_event_add, reference_next
 from .cases import (
     case_assign,
     case_autoassign,
+    case_autoassign_new,
+    case_autoassign_publish,
+    case_autoassign_sweep,
     case_escalate_overdue,
     case_merge,
     case_note_add,
@@ -18,7 +21,7 @@ from .cases import (
     case_take,
     case_transition,
 )
-from .intake import ComplaintData, EvidenceUpload, case_for_account, complaint_submit, evidence_download_record
+from .intake import ComplaintData, EvidenceUpload, complaint_submit, evidence_download_record
 from .pii import (
     RevealedPii,
     complainant_search_record,
@@ -34,9 +37,11 @@ __all__ = [
     "RevealedPii",
     "case_assign",
     "case_autoassign",
+    "case_autoassign_new",
+    "case_autoassign_publish",
+    "case_autoassign_sweep",
     "case_escalate_overdue",
     "case_event_add",
-    "case_for_account",
     "case_merge",
     "case_note_add",
     "case_priority_set",

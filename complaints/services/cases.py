@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+import logging
+import time
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
+from celery import current_app
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
@@ -33,6 +36,11 @@ REFERRAL_STATUSES = frozenset({Case.Status.REFERRED_TO_PLATFORM, Case.Status.AWA
 # complaints' behalf, so it accepts them as a referral does.
 NOT_TAKEN_UP = frozenset({Case.Outcome.NOT_PURSUED, Case.Outcome.WITHDRAWN})
 SETTLED_COMPLAINTS = (Complaint.Status.REJECTED, Complaint.Status.DUPLICATE)
+
+if TYPE_CHECKING:
+    from kombu import Connection
+
+logger = logging.getLogger(__name__)
 
 
 @transaction.atomic
@@ -189,6 +197,67 @@ def case_autoassign(*, case: Case) -> User | None:
     # case_assign saved a fresh copy of the row; the caller's instance (complaint_submit's) must agree.
     case.assigned_to = chosen
     return chosen
+
+
+@transaction.atomic
+def case_autoassign_new(*, case: Case) -> User | None:
+    """Assign a newly opened case by the fair rule, unless someone already holds it.
+
+    The worker's half of intake: complaint_submit opens the case unassigned and publishes this after
+    its commit, and case_autoassign_sweep repeats it for any case whose publish was lost. Either may
+    run twice for one case; the row lock and the assigned_to check make the second a no-op.
+    """
+    locked = Case.objects.select_for_update().filter(pk=case.pk, assigned_to__isnull=True).first()
+    if locked is None or not locked.is_open:
+        return None
+    chosen = case_autoassign(case=locked)
+    case.assigned_to = locked.assigned_to
+    return chosen
+
+
+# After a failed publish, later submissions skip the broker this long instead of each paying a timeout.
+PUBLISH_PAUSE_SECONDS = 5.0
+_publish_paused_until = 0.0
+
+
+def case_autoassign_publish(*, case_id: int) -> None:
+    """After a submission commits: hand its new case to a worker. Never raises, never holds the citizen.
+
+    With the broker down, one quick connection attempt fails and publishing pauses for a few
+    seconds; the case stays unassigned until case_autoassign_sweep (beat) picks it up.
+    """
+    global _publish_paused_until
+    # Imported here because tasks.py imports this package.
+    from ..tasks import case_autoassign_task
+
+    if time.monotonic() < _publish_paused_until:
+        return
+    try:
+        if current_app.conf.task_always_eager:
+            case_autoassign_task.delay(case_id)
+            return
+        connection: Connection
+        with current_app.pool.acquire(block=True, timeout=2) as connection:  # type: ignore[assignment]
+            connection.ensure_connection(max_retries=1, interval_start=0, interval_step=0, interval_max=0, timeout=1)
+            case_autoassign_task.apply_async((case_id,), connection=connection, retry=False)  # type: ignore[call-arg]
+    except Exception:  # any broker failure: the sweep assigns the case later
+        _publish_paused_until = time.monotonic() + PUBLISH_PAUSE_SECONDS
+        logger.warning("case %s not published for assignment; the sweep will assign it", case_id, exc_info=True)
+
+
+def case_autoassign_sweep(*, older_than_seconds: float, limit: int = 500) -> int:
+    """Assign the new cases still unassigned after ``older_than_seconds``: their publish was lost.
+
+    A case nobody could take (every caseworker away) is tried again on each run, so it is assigned
+    as soon as someone is back. Returns how many cases were assigned.
+    """
+    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+    pending = (
+        Case.objects.filter(status=Case.Status.NEW, assigned_to__isnull=True, opened_at__lt=cutoff)
+        .order_by("opened_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    return sum(1 for case_id in list(pending) if case_autoassign_new(case=Case(pk=case_id)) is not None)
 
 
 @transaction.atomic

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
+from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
+from django.db.models.constants import OnConflict
+from django.db.models.sql import InsertQuery
 from django.utils import timezone
 
 from .. import signals
@@ -21,8 +25,8 @@ from ..models import (
 )
 from ..pii import pii_hash
 from ..sla import sla_due_at
-from .base import case_event_add, reference_next
-from .cases import case_autoassign
+from .base import reference_format, reference_sequence, reference_sequences_ensure
+from .cases import case_autoassign_publish
 
 
 @dataclass(frozen=True)
@@ -64,40 +68,93 @@ class ComplaintData:
     review_note: str = ""
 
 
-def case_for_account(*, platform: Platform, account_handle: str, account_handle_normalized: str) -> tuple[Case, bool]:
-    """The open case for an account, created if there is none. Returns (case, created).
+# The open case for an account, share-locked (a concurrent close is waited for, then seen), and in
+# the same round trip the complaint's number and, only when there is no open case, the new case's.
+_CASE_FIELDS = Case._meta.concrete_fields
+_CASE_COLUMNS = ", ".join(f'c."{f.column}"' for f in _CASE_FIELDS)
+# The column names come from the model; every value is a parameter.
+_OPEN_CASE_SQL = (
+    f"SELECT nextval(%s), CASE WHEN c.id IS NULL THEN nextval(%s) END, {_CASE_COLUMNS}"  # noqa: S608
+    " FROM (SELECT 1) AS one LEFT JOIN LATERAL (SELECT * FROM complaints_case"
+    " WHERE platform_id = %s AND account_handle_normalized = %s AND status <> 'CLOSED'"
+    " AND split_from_id IS NULL LIMIT 1 FOR SHARE) AS c ON true"
+)
 
-    Two submissions about one account can race here. The partial unique constraint
-    one_open_case_per_account makes the second insert fail; it then finds and joins the first's case.
+
+def _open_case(*, platform: Platform, account_handle_normalized: str, year: int) -> tuple[int, int | None, Case | None]:
+    """(complaint number, new case number or None, the open case or None), in one statement."""
+    params: list[Any] = [
+        reference_sequence(scope="complaint", year=year),
+        reference_sequence(scope="case", year=year),
+        platform.pk,
+        account_handle_normalized,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(_OPEN_CASE_SQL, params)
+        complaint_number, case_number, *row = cursor.fetchone()
+    if row[0] is None:
+        return complaint_number, case_number, None
+    case = Case.from_db(connection.alias, [f.attname for f in _CASE_FIELDS], row)
+    case.platform = platform
+    return complaint_number, None, case
+
+
+def _case_insert(*, case: Case) -> bool:
+    """INSERT the case unless an open case for the account appeared meanwhile: no savepoint needed.
+
+    Two submissions about one account can race past the lookup. The partial unique constraint
+    one_open_case_per_account makes the second INSERT do nothing (ON CONFLICT DO NOTHING) instead
+    of failing the transaction; the caller then joins the first's case.
     """
-    open_cases = Case.objects.filter(
-        platform=platform, account_handle_normalized=account_handle_normalized, split_from__isnull=True
-    ).exclude(status=Case.Status.CLOSED)
+    query = InsertQuery(Case, on_conflict=OnConflict.IGNORE)
+    query.insert_values([f for f in _CASE_FIELDS if not f.primary_key], [case])
+    compiler = query.get_compiler(connection=connection)
+    compiler.returning_fields = [Case._meta.pk]
+    [(sql, params)] = compiler.as_sql()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    case.pk = row[0]
+    case._state.adding, case._state.db = False, connection.alias
+    return True
+
+
+def _case_for_account(*, data: ComplaintData, year: int) -> tuple[int, Case, bool]:
+    """(the complaint's number, the open case for its account, whether this call opened it)."""
     for _attempt in range(3):
-        case = open_cases.select_for_update().first()
+        complaint_number, case_number, case = _open_case(
+            platform=data.platform, account_handle_normalized=data.account_handle_normalized, year=year
+        )
         if case is not None:
-            return case, False
-        try:
-            with transaction.atomic():
-                case = Case.objects.create(
-                    reference=reference_next(scope="case", label="C"),
-                    platform=platform,
-                    account_handle=account_handle,
-                    account_handle_normalized=account_handle_normalized,
-                    due_at=sla_due_at(status=Case.Status.NEW, priority=Case.Priority.ROUTINE, start=timezone.now()),
-                )
-        except IntegrityError:
-            continue
-        case_event_add(case=case, kind=CaseEvent.Kind.CASE_OPENED, data={"new": Case.Status.NEW})
-        return case, True
+            return complaint_number, case, False
+        now = timezone.now()
+        case = Case(
+            reference=reference_format(label="C", year=year, value=case_number or 0),
+            platform=data.platform,
+            account_handle=data.account_handle,
+            account_handle_normalized=data.account_handle_normalized,
+            opened_at=now,
+            status_changed_at=now,
+            due_at=sla_due_at(status=Case.Status.NEW, priority=Case.Priority.ROUTINE, start=now),
+        )
+        if _case_insert(case=case):
+            return complaint_number, case, True
     raise RuntimeError("could not find or open a case for the account")  # pragma: no cover
 
 
 def complaint_submit(*, data: ComplaintData, evidence: list[EvidenceUpload]) -> Complaint:
-    """File a citizen's complaint: the row, its evidence, its case and the event, in one transaction."""
+    """File a citizen's complaint: the row, its evidence, its case and the events, in one transaction.
+
+    A new case is opened unassigned; assignment runs in a worker once this transaction commits
+    (complaints.tasks), so the citizen never waits for it.
+    """
+    year = timezone.localdate().year
+    reference_sequences_ensure(scopes=("case", "complaint"), year=year)
     stored: list[Evidence] = []
     try:
-        return _complaint_submit(data=data, evidence=evidence, stored=stored)
+        return _complaint_submit(data=data, evidence=evidence, stored=stored, year=year)
     except BaseException:
         # The rows rolled back; the files written for them must not stay behind as orphans.
         for item in stored:
@@ -107,16 +164,13 @@ def complaint_submit(*, data: ComplaintData, evidence: list[EvidenceUpload]) -> 
 
 
 @transaction.atomic
-def _complaint_submit(*, data: ComplaintData, evidence: list[EvidenceUpload], stored: list[Evidence]) -> Complaint:
-    case, created = case_for_account(
-        platform=data.platform,
-        account_handle=data.account_handle,
-        account_handle_normalized=data.account_handle_normalized,
-    )
-    if created:
-        case_autoassign(case=case)
+def _complaint_submit(
+    *, data: ComplaintData, evidence: list[EvidenceUpload], stored: list[Evidence], year: int
+) -> Complaint:
+    complaint_number, case, created = _case_for_account(data=data, year=year)
+    opened = CaseEvent(case=case, kind=CaseEvent.Kind.CASE_OPENED, data={"new": Case.Status.NEW}) if created else None
     complaint = Complaint(
-        reference=reference_next(scope="complaint"),
+        reference=reference_format(label="", year=year, value=complaint_number),
         case=case,
         full_name=data.full_name,
         cnic=data.cnic,
@@ -155,7 +209,7 @@ def _complaint_submit(*, data: ComplaintData, evidence: list[EvidenceUpload], st
         item.file.save("evidence", ContentFile(upload.content), save=False)
         stored.append(item)
         item.save()
-    case_event_add(
+    received = CaseEvent(
         case=case,
         complaint=complaint,
         kind=CaseEvent.Kind.COMPLAINT_RECEIVED,
@@ -165,6 +219,9 @@ def _complaint_submit(*, data: ComplaintData, evidence: list[EvidenceUpload], st
             **({"review": data.review_note} if data.review_note else {}),
         },
     )
+    CaseEvent.objects.bulk_create([e for e in (opened, received) if e is not None])
+    if created:
+        transaction.on_commit(partial(case_autoassign_publish, case_id=case.pk))
     signals.complaint_submitted.send(sender=Complaint, complaint=complaint)
     return complaint
 

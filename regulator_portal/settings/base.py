@@ -179,6 +179,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "notices.tasks.*": {"queue": "notices"},
+    # A new case's assignment is seconds-sensitive: never queued behind a long sweep.
+    "complaints.tasks.case_autoassign_task": {"queue": "default"},
     "complaints.tasks.*": {"queue": "long"},
     "reports.tasks.*": {"queue": "long"},
 }
@@ -196,6 +198,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "complaints.tasks.cases_escalate_overdue_task",
         "schedule": 60.0 * env.int("CASE_ESCALATION_INTERVAL_MINUTES", default=15),
     },
+    # Cases: assign new cases whose assignment task was lost (broker down at submission; docs/intake.md).
+    "cases-autoassign-sweep": {"task": "complaints.tasks.cases_autoassign_sweep_task", "schedule": 30.0},
     # Reports: publish export jobs whose first publish was lost; delete files past their expiry (docs/reports.md).
     "reports-exports-sweep": {"task": "reports.tasks.export_jobs_sweep_task", "schedule": 60.0},
     "reports-exports-expire": {"task": "reports.tasks.exports_expire_task", "schedule": 60.0 * 15},
@@ -466,8 +470,13 @@ if RATELIMIT_IP_META_KEY and not RATELIMIT_IP_META_KEY.startswith("HTTP_"):
 # A counter that expires between django-ratelimit's add and incr reads as "no count": let that through.
 RATELIMIT_FAIL_OPEN = True
 RATELIMIT_VIEW = "complaints.views.rate_limited"
+# Complaints filed per address (failed validations do not count: carrier NAT puts many people behind
+# one address), and a higher ceiling on every POST from it, against floods.
 COMPLAINT_RATE_PER_IP = env.str("COMPLAINT_RATE_PER_IP", default="10/h")
+COMPLAINT_FLOOD_RATE_PER_IP = env.str("COMPLAINT_FLOOD_RATE_PER_IP", default="60/h")
 COMPLAINT_RATE_PER_CNIC = env.str("COMPLAINT_RATE_PER_CNIC", default="3/d")
+# A new case still unassigned this long after it opened lost its assignment task: beat assigns it.
+CASE_AUTOASSIGN_SWEEP_AFTER_SECONDS = env.int("CASE_AUTOASSIGN_SWEEP_AFTER_SECONDS", default=60)
 TRACK_RATE_PER_IP = env.str("TRACK_RATE_PER_IP", default="20/h")
 # Admin searches by a complainant's CNIC or mobile, per member of staff: each is logged, and the cap
 # stops anyone walking the number space even with the permission.

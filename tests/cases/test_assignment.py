@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.test import override_settings
+from celery import current_app
+from django.test import TestCase, override_settings
 from django.utils import timezone
 
 from complaints.models import Case, CaseActionError, CaseEvent, StaffProfile
-from complaints.services import case_assign, case_take, case_transition
+from complaints.services import case_assign, case_autoassign_publish, case_take, case_transition, complaint_submit
 from tests.conftest import _staff
-from tests.factories import complaint_create, platform_get
+from tests.factories import complaint_create, complaint_data, platform_get
 
 pytestmark = pytest.mark.django_db
 
@@ -25,8 +26,22 @@ def x_team(x_platform):
     ]
 
 
+@pytest.fixture(autouse=True)
+def _tasks_run_here():
+    # The path a submission takes in production, minus the broker: the commit's callback publishes
+    # case_autoassign_task, which Celery then runs in this process.
+    eager = current_app.conf.task_always_eager
+    current_app.conf.task_always_eager = True
+    yield
+    current_app.conf.task_always_eager = eager
+
+
 def assignee(handle: str):
-    case = complaint_create(account_handle=handle).case
+    """Who the assignment task gives a newly filed complaint's case to."""
+    with TestCase.captureOnCommitCallbacks(execute=True) as callbacks:
+        case = complaint_submit(data=complaint_data(account_handle=handle), evidence=[]).case
+        assert case.assigned_to is None  # the citizen's request assigns nobody
+    assert [c for c in callbacks if getattr(c, "func", None) is case_autoassign_publish]
     case.refresh_from_db()
     return case.assigned_to
 
@@ -50,8 +65,8 @@ def test_closed_cases_do_not_count_as_load(x_team, sana):
     StaffProfile.objects.filter(user=ayesha).update(last_assigned_at=now - timedelta(hours=3))
     StaffProfile.objects.filter(user=danish).update(last_assigned_at=now - timedelta(hours=2))
     StaffProfile.objects.filter(user=erum).update(last_assigned_at=now - timedelta(hours=1))
-    first = complaint_create(account_handle="one").case
-    assert Case.objects.get(pk=first.pk).assigned_to == ayesha
+    assert assignee("one") == ayesha
+    first = Case.objects.get(account_handle_normalized="one")
     case_transition(case=first, to=Case.Status.CLOSED, actor=sana, outcome="WITHDRAWN")
     # Ayesha holds only a closed case, so she has no open load; but she was just assigned, so the
     # tie between Danish and Erum (0 open each) goes to Danish, assigned least recently.
@@ -72,7 +87,10 @@ def test_away_caseworkers_get_no_new_cases(x_team):
 
 
 def test_assignment_is_limited_to_the_platform_team(ayesha, bilal):
-    case = complaint_create(platform_slug="facebook", account_handle="valley").case
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        case = complaint_submit(
+            data=complaint_data(platform_slug="facebook", account_handle="valley"), evidence=[]
+        ).case
     case.refresh_from_db()
     assert case.assigned_to == bilal  # Ayesha is on the X team, even though she has fewer cases
 
@@ -86,7 +104,10 @@ def test_without_teams_anyone_available_takes_it(ayesha, bilal):
 
 
 def test_nobody_available_leaves_the_case_unassigned(ayesha):
-    assert complaint_create(platform_slug="tiktok").case.assigned_to is None
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        case = complaint_submit(data=complaint_data(platform_slug="tiktok"), evidence=[]).case
+    case.refresh_from_db()
+    assert case.assigned_to is None
 
 
 def test_automatic_assignment_writes_an_event(ayesha):
@@ -115,3 +136,31 @@ def test_a_caseworker_without_a_staff_profile_is_present_and_generalist(db, x_pl
     newcomer = User.objects.create_user("farhan", password="x" * 12, is_staff=True)
     newcomer.groups.add(Group.objects.get(name="Caseworker"))
     assert assignee("first-week") == newcomer
+
+
+def test_a_second_run_of_the_task_changes_nothing(ayesha, x_platform):
+    from complaints.tasks import case_autoassign_task
+
+    case = complaint_create(account_handle="twice").case
+    case_autoassign_task(case.pk)
+    assert case.events.filter(kind=CaseEvent.Kind.ASSIGNED).count() == 1
+
+
+def test_a_case_whose_task_was_lost_is_assigned_by_the_sweep(ayesha, x_platform, monkeypatch, caplog):
+    from complaints.services import cases as case_services
+    from complaints.tasks import case_autoassign_task, cases_autoassign_sweep_task
+
+    current_app.conf.task_always_eager = False
+    monkeypatch.setattr(case_services, "_publish_paused_until", 0.0)
+    monkeypatch.setattr(case_autoassign_task, "apply_async", lambda *a, **k: (_ for _ in ()).throw(OSError("down")))
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        case = complaint_submit(data=complaint_data(account_handle="lost"), evidence=[]).case
+    assert "the sweep will assign it" in caplog.text
+    case.refresh_from_db()
+    assert case.assigned_to is None
+
+    assert cases_autoassign_sweep_task() == 0  # younger than CASE_AUTOASSIGN_SWEEP_AFTER_SECONDS: not yet
+    Case.objects.filter(pk=case.pk).update(opened_at=timezone.now() - timedelta(minutes=5))
+    assert cases_autoassign_sweep_task() == 1
+    case.refresh_from_db()
+    assert case.assigned_to == ayesha

@@ -208,3 +208,51 @@ def test_language_switch_takes_the_citizen_to_the_same_page_in_the_other_languag
 def test_the_language_for_messages_starts_as_the_language_of_the_page(client):
     assert 'value="ur" id="id_preferred_language_0" required checked' in client.get(NEW_URL_UR).content.decode()
     assert 'value="en" id="id_preferred_language_1" required checked' in client.get(NEW_URL).content.decode()
+
+
+def test_the_reference_reaches_the_confirmation_page_in_a_signed_path_scoped_cookie_not_a_session(client, valid):
+    response = client.post(NEW_URL, valid)
+    reference = Complaint.objects.get().reference
+
+    cookie = response.cookies["complaint_submitted"]
+    assert cookie["httponly"] and cookie["samesite"] == "Lax"
+    assert cookie["path"] == "/en/complaints/new/sent/"
+    assert 0 < int(cookie["max-age"]) <= 15 * 60
+    assert cookie.value != reference and reference in cookie.value  # signed, not bare
+    assert "sessionid" not in response.cookies
+    assert reference in client.get("/en/complaints/new/sent/").content.decode()
+
+    from django.test import Client
+
+    forged = Client()
+    forged.cookies["complaint_submitted"] = reference
+    assert forged.get("/en/complaints/new/sent/").status_code == 302
+
+
+def test_the_cached_blank_form_gives_each_visitor_their_own_csrf_token_and_nonce(x_platform):
+    import re
+
+    from django.test import Client
+
+    pages = []
+    for _ in range(2):
+        browser = Client(enforce_csrf_checks=True)
+        response = browser.get(NEW_URL)
+        body = response.content.decode()
+        tokens = set(re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', body))
+        assert tokens and "csrf-" not in body and "nonce-" not in body
+        # The token written into the cached page is this browser's: the form it sends is accepted.
+        token = re.search(
+            r'<form method="post" enctype[^>]*>\s*<input type="hidden" name="csrfmiddlewaretoken" value="([^"]+)"', body
+        )
+        filed = browser.post(
+            NEW_URL,
+            {**form_data(x_platform, account_handle=f"visitor{len(pages)}"), "csrfmiddlewaretoken": token.group(1)},
+        )
+        assert filed.status_code == 303
+        pages.append((tokens, body))
+
+    assert not pages[0][0] & pages[1][0]
+    assert 'lang="en"' in pages[0][1]
+    urdu = Client().get("/ur/complaints/new/").content.decode()
+    assert '<html lang="ur" dir="rtl">' in urdu and '<html lang="ur"' not in pages[0][1]

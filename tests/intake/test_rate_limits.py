@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from unittest import mock
+
 import pytest
 from django.test import override_settings
 
@@ -82,3 +84,66 @@ def test_the_honeypot_is_hidden_from_people_and_screen_readers(client):
     body = client.get(NEW_URL).content.decode()
     assert '<div class="hp" aria-hidden="true">' in body
     assert 'name="homepage"' in body and 'tabindex="-1"' in body
+
+
+@override_settings(COMPLAINT_RATE_PER_IP="10/h", COMPLAINT_FLOOD_RATE_PER_IP="100/h")
+def test_an_eleventh_correction_from_one_address_is_not_refused_and_keeps_what_was_typed(client, x_platform):
+    for _ in range(10):
+        assert client.post(NEW_URL, form_data(x_platform, mobile="nope")).status_code == 200
+
+    eleventh = client.post(NEW_URL, form_data(x_platform, mobile="nope", city="Mirpur Khas"))
+    filed = client.post(NEW_URL, form_data(x_platform, city="Mirpur Khas"))
+
+    assert eleventh.status_code == 200
+    assert 'value="Mirpur Khas"' in eleventh.content.decode()
+    assert filed.status_code == 303
+    assert Complaint.objects.count() == 1
+
+
+@override_settings(COMPLAINT_RATE_PER_IP="10/h", COMPLAINT_FLOOD_RATE_PER_IP="4/h")
+def test_a_flood_of_posts_from_one_address_meets_the_higher_ceiling_with_the_form_kept(client, x_platform):
+    for _ in range(4):
+        assert client.post(NEW_URL, form_data(x_platform, mobile="nope")).status_code == 200
+
+    response = client.post(NEW_URL, form_data(x_platform, city="Mirpur Khas"))
+
+    assert response.status_code == 429
+    body = response.content.decode()
+    assert "Too many attempts" in body
+    assert 'value="Mirpur Khas"' in body  # nothing typed is lost
+    assert Complaint.objects.count() == 0
+
+
+@override_settings(COMPLAINT_RATE_PER_IP="2/h", COMPLAINT_FLOOD_RATE_PER_IP="100/h")
+def test_filed_complaints_count_against_the_address_and_a_refused_one_is_not_counted(client, x_platform):
+    for handle in ("one", "two"):
+        assert client.post(NEW_URL, form_data(x_platform, account_handle=handle)).status_code == 303
+    refused = client.post(NEW_URL, form_data(x_platform, account_handle="three", city="Mirpur Khas"))
+
+    assert refused.status_code == 429
+    assert 'value="Mirpur Khas"' in refused.content.decode()
+    assert Complaint.objects.count() == 2
+
+
+def test_a_filing_costs_one_round_trip_to_redis(client, x_platform):
+    import redis
+
+    calls = []
+    command, execute = redis.Redis.execute_command, redis.client.Pipeline.execute
+
+    def counted_command(self, *args, **kwargs):
+        calls.append(args[0])
+        return command(self, *args, **kwargs)
+
+    def counted_execute(self, *args, **kwargs):
+        calls.append(f"pipeline of {len(self.command_stack)}")
+        return execute(self, *args, **kwargs)
+
+    with (
+        mock.patch.object(redis.Redis, "execute_command", counted_command),
+        mock.patch.object(redis.client.Pipeline, "execute", counted_execute),
+    ):
+        response = client.post(NEW_URL, form_data(x_platform))
+
+    assert response.status_code == 303
+    assert calls == ["pipeline of 6"]  # three counters, each SET NX EX + INCRBY
