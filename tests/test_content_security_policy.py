@@ -109,7 +109,7 @@ def test_the_form_tracking_and_admin_work_in_chromium_with_no_policy_violation(l
     page.fill("input[name=reference]", reference)
     page.fill("input[name=mobile]", "0300 1234567")
     page.get_by_role("button", name="Show the status").click()
-    page.wait_for_selector("#complaint-status")
+    page.wait_for_selector('[data-testid="track-status"]')
     seen["tracking"] = page.evaluate("window.__csp")
 
     device = staff_totp_enrol(user=sana)
