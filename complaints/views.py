@@ -103,7 +103,7 @@ class _Limits:
 # The blank form, rendered once per language and path in each process: the page is the same for
 # every citizen but for its CSRF tokens and CSP nonce, which are written in per request. Its ~20
 # widgets and their choice lists were the largest single cost of a form + submission.
-_BLANK_PAGES: dict[tuple[str, str], str] = {}
+_BLANK_PAGES: dict[tuple[str, str], tuple[tuple[tuple[int, str], ...], str]] = {}
 _CSRF_SLOT = f"csrf-{secrets.token_hex(16)}"
 _NONCE_SLOT = f"nonce-{secrets.token_hex(16)}"
 
@@ -126,10 +126,16 @@ def _blank_form_page(request: HttpRequest) -> HttpResponse:
     if settings.DEBUG or request.META.get("QUERY_STRING"):
         return render(request, "complaints/new.html", {"form": form})
     key = (get_language(), request.path)
-    page = _BLANK_PAGES.get(key)
-    if page is None:
+    # The platform list is the page's only content from the database: one small query tells whether
+    # a platform was added, renamed or withdrawn since the page was kept, in this or any other process.
+    platforms = tuple(form.fields["platform"].queryset.values_list("pk", "name"))  # type: ignore[attr-defined]
+    kept = _BLANK_PAGES.get(key)
+    if kept is not None and kept[0] == platforms:
+        page = kept[1]
+    else:
         context = {"form": form, "csrf_token": _CSRF_SLOT, "request": _SlotRequest(request)}
-        page = _BLANK_PAGES[key] = render_to_string("complaints/new.html", context, request=request)
+        page = render_to_string("complaints/new.html", context, request=request)
+        _BLANK_PAGES[key] = (platforms, page)
     nonce = str(request.csp_nonce)  # type: ignore[attr-defined] # set by django-csp's middleware
     return HttpResponse(page.replace(_CSRF_SLOT, get_token(request)).replace(_NONCE_SLOT, nonce))
 

@@ -64,12 +64,20 @@ def broker_down(stopped_redis_url):
 
     from regulator_portal.celery import app
 
+    def point_at(url: str) -> None:
+        # The connection and producer pools keep the URL they were made with: a later test that
+        # publishes (assignment, notices) would otherwise still talk to the stopped server.
+        app.conf.broker_url = url
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    original = settings.CELERY_BROKER_URL  # read before the override below replaces it
     with override_settings(CELERY_BROKER_URL=stopped_redis_url):
-        app.conf.broker_url = stopped_redis_url
+        point_at(stopped_redis_url)
         try:
             yield
         finally:
-            app.conf.broker_url = settings.CELERY_BROKER_URL
+            point_at(original)
 
 
 def test_healthz_is_503_and_names_the_broker_to_an_internal_caller(client, db, broker_down):

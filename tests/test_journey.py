@@ -15,6 +15,7 @@ import pytest
 from django.core import mail
 
 from complaints.models import Case, CaseEvent, Complaint
+from complaints.tasks import case_autoassign_task
 from notices.models import Letter, Notice
 from notices.tasks import notice_send_task
 from tests.browser import PHONE
@@ -66,7 +67,10 @@ def test_a_complaint_filed_in_urdu_ends_with_its_outcome_on_the_tracking_page(
     farah.wait_for_url(lambda url: "/ur/complaints/new/sent/" in url)
     reference = farah.locator("#reference").inner_text().strip()
     complaint = Complaint.objects.select_related("case").get(reference=reference)
-    case = complaint.case
+    # Assignment runs after the request, in a worker (tests/cases/test_assignment_worker.py); here
+    # its task runs in this process, as the notices below do.
+    case_autoassign_task.apply((complaint.case_id,))
+    case = Case.objects.get(pk=complaint.case_id)
     assert (complaint.status, case.assigned_to) == (Complaint.Status.RECEIVED, ayesha)  # X team: hers
 
     # --- Ayesha accepts the complaint and starts the review -------------------------------------

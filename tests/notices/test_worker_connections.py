@@ -32,12 +32,18 @@ def broker(private_redis: PrivateRedis, use_broker) -> PrivateRedis:
     return private_redis
 
 
+# The worker names its connections (libpq reads PGAPPNAME), so that the test process's own other
+# connections (the reports alias, a live server's thread) are not mistaken for the worker's.
+WORKER_APPLICATION = "rp-test-worker-connections"
+
+
 def _worker_backends() -> list[tuple[int, datetime, datetime]]:
-    """(pid, backend_start, state_change) of every other client connected to the test database."""
+    """(pid, backend_start, state_change) of every connection the worker has to the test database."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT pid, backend_start, state_change FROM pg_stat_activity"
-            " WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
+            " WHERE datname = current_database() AND application_name = %s",
+            [WORKER_APPLICATION],
         )
         return list(cursor.fetchall())
 
@@ -50,7 +56,9 @@ def _sent(notice: Notice) -> Notice:
 
 def test_two_tasks_share_one_database_connection_and_a_killed_one_is_replaced(broker, smtp_server: SmtpServer):
     smtp_server.reset()
-    worker = worker_start(broker_url=broker.url, email_url=smtp_server.url, concurrency=1)
+    worker = worker_start(
+        broker_url=broker.url, email_url=smtp_server.url, concurrency=1, env={"PGAPPNAME": WORKER_APPLICATION}
+    )
     try:
         first = _sent(Notice.objects.get(complaint=complaint_create(account_handle="first_voice")))
         # Celery's own Django fixup would have closed it after the task: nothing would be connected.

@@ -300,7 +300,7 @@ def web_env(
         DATABASE_REPLICA_URL=standby.url,
         DATABASE_REPLICA_POOLER="",
         # Low enough for a test to reach it; every export a job, so its file goes to the bucket.
-        COMPLAINT_RATE_PER_IP="4/h",
+        COMPLAINT_FLOOD_RATE_PER_IP="4/h",
         EXPORT_STREAM_MAX_ROWS="0",
         STATIC_ROOT=str(scale_dir / "static"),
         **s3_env(moto_server),

@@ -8,7 +8,8 @@ from .conftest import Browser, complaint_post, psql, wait_for
 
 
 def test_a_rate_limit_counts_across_both_web_hosts(webs):
-    # COMPLAINT_RATE_PER_IP is 4/h on these hosts: four POSTs in all, whichever host took them.
+    # COMPLAINT_FLOOD_RATE_PER_IP (every POST, filed or not) is 4/h on these hosts: four POSTs in all,
+    # whichever host took them.
     browser = Browser()
     token = browser.csrf_token(f"{webs[0].url}/en/complaints/new/")
     statuses = []
