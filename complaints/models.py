@@ -171,7 +171,10 @@ class Case(models.Model):
     ]
 
     reference = models.CharField(_("reference"), max_length=40, unique=True)
-    platform = models.ForeignKey(Platform, on_delete=models.PROTECT, related_name="cases", verbose_name=_("platform"))
+    # No index of its own: the composite indexes below lead with the platform and the assignee.
+    platform = models.ForeignKey(
+        Platform, on_delete=models.PROTECT, related_name="cases", verbose_name=_("platform"), db_index=False
+    )
     account_handle = models.CharField(_("account handle"), max_length=200)
     account_handle_normalized = models.CharField(_("normalized handle"), max_length=200)
     status = models.CharField(_("status"), max_length=30, choices=Status.choices, default=Status.NEW)
@@ -183,6 +186,7 @@ class Case(models.Model):
         blank=True,
         related_name="assigned_cases",
         verbose_name=_("assigned to"),
+        db_index=False,
     )
     opened_at = models.DateTimeField(_("opened"), default=timezone.now)
     status_changed_at = models.DateTimeField(_("status changed"), default=timezone.now)
@@ -346,15 +350,19 @@ class Complaint(models.Model):
     )
     rejection_note_approved_at = models.DateTimeField(_("rejection note approved"), null=True, blank=True)
     duplicate_of = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="complaints", verbose_name=_("case"))
+    # No index of its own: complaint_case_idx and complaint_platform_idx lead with these keys.
+    case = models.ForeignKey(
+        Case, on_delete=models.PROTECT, related_name="complaints", verbose_name=_("case"), db_index=False
+    )
 
     # The complainant. Everything that identifies them is encrypted at rest (nothing here is searched
-    # or sorted on); the *_hash columns allow exact lookups of CNIC and mobile.
+    # or sorted on); the *_hash columns allow exact lookups of CNIC and mobile, through plain indexes
+    # in Meta (db_index would add a second, pattern-matching index that no lookup of a hash uses).
     full_name = pii_fields.EncryptedCharField(_("full name"), max_length=200)
     cnic = pii_fields.EncryptedCharField(_("CNIC"), max_length=13)
-    cnic_hash = models.CharField(max_length=64, db_index=True, editable=False)
+    cnic_hash = models.CharField(max_length=64, editable=False)
     mobile = pii_fields.EncryptedCharField(_("mobile"), max_length=16)
-    mobile_hash = models.CharField(max_length=64, db_index=True, editable=False)
+    mobile_hash = models.CharField(max_length=64, editable=False)
     email = pii_fields.EncryptedEmailField(_("email"), blank=True)
     province = models.CharField(_("province or territory"), max_length=5, choices=Province.choices)
     city = models.CharField(_("city"), max_length=100)
@@ -364,7 +372,7 @@ class Complaint(models.Model):
 
     # The account and what the platform did to it.
     platform = models.ForeignKey(
-        Platform, on_delete=models.PROTECT, related_name="complaints", verbose_name=_("platform")
+        Platform, on_delete=models.PROTECT, related_name="complaints", verbose_name=_("platform"), db_index=False
     )
     account_handle = models.CharField(_("account handle"), max_length=200)
     account_handle_normalized = models.CharField(_("normalized handle"), max_length=200)
@@ -397,6 +405,8 @@ class Complaint(models.Model):
             models.Index(fields=["case", "received_at"], name="complaint_case_idx"),
             # The case list's category and province filters probe a case's complaints from the index alone.
             models.Index(fields=["case", "category", "province"], name="complaint_case_facets_idx"),
+            models.Index(fields=["cnic_hash"], name="complaint_cnic_hash_idx"),
+            models.Index(fields=["mobile_hash"], name="complaint_mobile_hash_idx"),
             models.Index(fields=["platform", "-received_at"], name="complaint_platform_idx"),
             models.Index(fields=["category", "-received_at"], name="complaint_category_idx"),
             models.Index(fields=["province", "-received_at"], name="complaint_province_idx"),
@@ -483,7 +493,7 @@ class CaseEvent(models.Model):
         Kind.STATUS_CHANGED,
     }
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events", db_index=False)  # event_case_idx
     complaint = models.ForeignKey(Complaint, on_delete=models.SET_NULL, null=True, blank=True, related_name="events")
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

@@ -15,7 +15,7 @@ each row's ciphertext is still its own.
 from __future__ import annotations
 
 import base64
-import hmac
+import hashlib
 import json
 import os
 import random
@@ -103,6 +103,25 @@ class Plan:
     hash_key: bytes
 
 
+class Sha256Hmac:
+    """HMAC-SHA256 under one key (RFC 2104), the same digest as ``hmac.digest``: the key's inner and
+    outer padded states are hashed once and copied for each value, instead of being set up again for
+    each of the million or so values signed or hashed per column, which took a fifth of a row's cost.
+    """
+
+    def __init__(self, key: bytes) -> None:
+        block = (hashlib.sha256(key).digest() if len(key) > 64 else key).ljust(64, b"\0")
+        self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in block))
+        self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in block))
+
+    def __call__(self, data: bytes) -> bytes:
+        inner = self._inner.copy()
+        inner.update(data)
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        return outer.digest()
+
+
 class Encryptor:
     """Encrypts a column of values at once, into the tokens each encrypted complaint field writes.
 
@@ -123,7 +142,7 @@ class Encryptor:
         if len(keys) != 1:
             raise ValueError("the encrypted complaint fields no longer share one key")
         (key,) = keys
-        self._signing_key, self._aes = key[:16], algorithms.AES(key[16:])
+        self._sign, self._aes = Sha256Hmac(key[:16]), algorithms.AES(key[16:])
 
     def column(self, values: list[str]) -> list[str]:
         """Each value as a token; a blank value stays blank, as complaints.fields stores it."""
@@ -141,7 +160,7 @@ class Encryptor:
             size = 16 + (len(data) // 16 + 1) * 16
             signed = header + stream[pos : pos + size]  # the IV, then the ciphertext
             pos += size
-            tokens.append(base64.urlsafe_b64encode(signed + hmac.digest(self._signing_key, signed, "sha256")).decode())
+            tokens.append(base64.urlsafe_b64encode(signed + self._sign(signed)).decode())
         it = iter(tokens)
         return [next(it) if v else "" for v in values]
 
@@ -189,6 +208,7 @@ def cases_chunk(plan: Plan, chunk: int, start: int, stop: int) -> tuple[bytes, b
         elif not closed:
             due = sla_due_at(status=status, priority=priority, start=changed)
         assignee = rng.choice(plan.caseworkers) if plan.caseworkers and rng.random() < 0.9 else None
+        opened_text, changed_text = opened.isoformat(), changed.isoformat()  # each used twice
         rows.append(
             layout.row(
                 {
@@ -200,13 +220,13 @@ def cases_chunk(plan: Plan, chunk: int, start: int, stop: int) -> tuple[bytes, b
                     "status": status,
                     "priority": priority,
                     "assigned_to_id": NULL if assignee is None else str(assignee),
-                    "opened_at": opened.isoformat(),
-                    "status_changed_at": changed.isoformat(),
+                    "opened_at": opened_text,
+                    "status_changed_at": changed_text,
                     "due_at": copy_text(due),
                     "sent_to_platform_at": copy_text(sent),
                     "response_due_at": copy_text(response_due),
                     "outcome": rng.choice(outcomes) if closed else "",
-                    "closed_at": changed.isoformat() if closed else NULL,
+                    "closed_at": changed_text if closed else NULL,
                 }
             )
         )
@@ -217,7 +237,7 @@ def cases_chunk(plan: Plan, chunk: int, start: int, stop: int) -> tuple[bytes, b
                 complaint_id=NULL,
                 kind=CaseEvent.Kind.CASE_OPENED,
                 data='{"new": "NEW"}',
-                at=opened.isoformat(),
+                at=opened_text,
             )
         )
     return "".join(rows).encode(), "".join(event_rows).encode()
@@ -228,7 +248,7 @@ def complaints_chunk(plan: Plan, chunk: int, start: int, stop: int) -> tuple[byt
     complaints open one case each; the rest join random earlier cases, as repeat complaints do."""
     rng = _rng(plan, "complaint", chunk)
     layout, events = Layout(Complaint, varied=COMPLAINT_COLUMNS), Layout(CaseEvent, varied=EVENT_COLUMNS, skip_pk=True)
-    key = plan.hash_key
+    keyed_hash = Sha256Hmac(plan.hash_key)
     provinces = Province.values
     via, statuses = Complaint.SubmittedVia.values, Complaint.Status.values
     actions, categories = Complaint.ActionType.values, Complaint.Category.values
@@ -260,8 +280,8 @@ def complaints_chunk(plan: Plan, chunk: int, start: int, stop: int) -> tuple[byt
                 "submitted_via": "WEB" if rng.random() < 0.9 else rng.choice(via),
                 "status": rng.choice(statuses) if rng.random() < 0.3 else Complaint.Status.ACCEPTED,
                 "case_id": str(case_pk),
-                "cnic_hash": hmac.digest(key, cnic.encode(), "sha256").hex(),
-                "mobile_hash": hmac.digest(key, mobile.encode(), "sha256").hex(),
+                "cnic_hash": keyed_hash(cnic.encode()).hex(),
+                "mobile_hash": keyed_hash(mobile.encode()).hex(),
                 "province": province,
                 "city": copy_text(plan.cities[province]),
                 "preferred_language": "ur" if rng.random() < 0.6 else "en",
