@@ -78,20 +78,25 @@ def _counter_start(name: str) -> int:
 
 
 def reference_next(*, scope: str, label: str = "") -> str:
-    """The next reference of a kind, e.g. PTA-2026-000123, unique however many requests race.
+    """The next reference of a kind, e.g. PTA-2026-000123, unique however many requests race."""
+    year = timezone.localdate().year
+    return reference_format(label=label, year=year, value=reference_number_next(scope=scope, year=year))
+
+
+def reference_number_next(*, scope: str, year: int) -> int:
+    """The next number of a kind of reference in a year.
 
     On PostgreSQL it is one ``nextval`` on a sequence per kind and year: no row lock, so concurrent
     submissions do not queue behind each other. A rolled-back transaction leaves a gap, which is
     harmless (a reference is an identifier, not a count). SQLite (the embedded first look) keeps the
     counter row, which its single writer serialises anyway.
     """
-    year = timezone.localdate().year
     if connection.vendor == "postgresql":
         reference_sequences_ensure(scopes=(scope,), year=year)
         with connection.cursor() as cursor:
             cursor.execute("SELECT nextval(%s)", [reference_sequence(scope=scope, year=year)])
             (value,) = cursor.fetchone()
-        return reference_format(label=label, year=year, value=value)
+        return int(value)
     counter = ReferenceCounter.objects.filter(scope=scope, year=year)
     if not counter.update(value=F("value") + 1):
         try:
@@ -99,8 +104,7 @@ def reference_next(*, scope: str, label: str = "") -> str:
                 ReferenceCounter.objects.create(scope=scope, year=year, value=1)
         except IntegrityError:
             counter.update(value=F("value") + 1)
-    value = counter.values_list("value", flat=True).get()
-    return reference_format(label=label, year=year, value=value)
+    return int(counter.values_list("value", flat=True).get())
 
 
 def case_event_add(

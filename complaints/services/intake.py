@@ -25,7 +25,7 @@ from ..models import (
 )
 from ..pii import pii_hash
 from ..sla import sla_due_at
-from .base import reference_format, reference_sequence, reference_sequences_ensure
+from .base import reference_format, reference_number_next, reference_sequence, reference_sequences_ensure
 from .cases import case_autoassign_publish
 
 
@@ -83,6 +83,8 @@ _OPEN_CASE_SQL = (
 
 def _open_case(*, platform: Platform, account_handle_normalized: str, year: int) -> tuple[int, int | None, Case | None]:
     """(complaint number, new case number or None, the open case or None), in one statement."""
+    if connection.vendor != "postgresql":
+        return _open_case_embedded(platform=platform, account_handle_normalized=account_handle_normalized, year=year)
     params: list[Any] = [
         reference_sequence(scope="complaint", year=year),
         reference_sequence(scope="case", year=year),
@@ -97,6 +99,22 @@ def _open_case(*, platform: Platform, account_handle_normalized: str, year: int)
     case = Case.from_db(connection.alias, [f.attname for f in _CASE_FIELDS], row)
     case.platform = platform
     return complaint_number, None, case
+
+
+def _open_case_embedded(
+    *, platform: Platform, account_handle_normalized: str, year: int
+) -> tuple[int, int | None, Case | None]:
+    """The same answer on SQLite (the embedded first look), whose single writer needs no lock."""
+    case = (
+        Case.objects.filter(
+            platform=platform, account_handle_normalized=account_handle_normalized, split_from__isnull=True
+        )
+        .exclude(status=Case.Status.CLOSED)
+        .first()
+    )
+    complaint_number = reference_number_next(scope="complaint", year=year)
+    case_number = None if case is not None else reference_number_next(scope="case", year=year)
+    return complaint_number, case_number, case
 
 
 def _case_insert(*, case: Case) -> bool:
