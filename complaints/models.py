@@ -170,8 +170,13 @@ class Case(models.Model):
         Status.ESCALATED,
     ]
 
-    reference = models.CharField(_("reference"), max_length=40, unique=True)
-    platform = models.ForeignKey(Platform, on_delete=models.PROTECT, related_name="cases", verbose_name=_("platform"))
+    # Unique through Meta.constraints: unique=True would add a second, LIKE-pattern index, and a
+    # reference is only ever looked up whole. Foreign keys whose index another index starts with, or
+    # whose column is mostly empty, get their index in Meta.indexes (or none) instead of db_index.
+    reference = models.CharField(_("reference"), max_length=40)
+    platform = models.ForeignKey(
+        Platform, on_delete=models.PROTECT, related_name="cases", verbose_name=_("platform"), db_index=False
+    )
     account_handle = models.CharField(_("account handle"), max_length=200)
     account_handle_normalized = models.CharField(_("normalized handle"), max_length=200)
     status = models.CharField(_("status"), max_length=30, choices=Status.choices, default=Status.NEW)
@@ -183,6 +188,7 @@ class Case(models.Model):
         blank=True,
         related_name="assigned_cases",
         verbose_name=_("assigned to"),
+        db_index=False,
     )
     opened_at = models.DateTimeField(_("opened"), default=timezone.now)
     status_changed_at = models.DateTimeField(_("status changed"), default=timezone.now)
@@ -194,8 +200,12 @@ class Case(models.Model):
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     outcome = models.CharField(_("outcome"), max_length=30, choices=Outcome.choices, blank=True)
     # A case split out of another may share its account; only an unsplit case receives new complaints.
-    split_from = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    merged_into = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    split_from = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
+    )
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
+    )
     # When the escalation task last flagged this case; it flags again only once a later due_at passes.
     escalated_at = models.DateTimeField(_("escalated as overdue"), null=True, blank=True)
 
@@ -208,6 +218,7 @@ class Case(models.Model):
             ("assign_case", "Can assign and reassign cases, and act on anyone's case"),
         ]
         constraints = [
+            models.UniqueConstraint(fields=["reference"], name="case_reference_unique"),
             # Two concurrent complaints about one account must end in one case: the loser of the
             # race hits this constraint and joins the winner's case.
             models.UniqueConstraint(
@@ -236,6 +247,10 @@ class Case(models.Model):
             models.Index(
                 fields=["account_handle_normalized"], name="case_handle_like_idx", opclasses=["varchar_pattern_ops"]
             ),
+            # Deleting a case sets these to NULL; the partial indexes cost nothing for the unsplit,
+            # unmerged cases that are nearly all of them.
+            models.Index(fields=["split_from"], name="case_split_from_idx", condition=Q(split_from__isnull=False)),
+            models.Index(fields=["merged_into"], name="case_merged_into_idx", condition=Q(merged_into__isnull=False)),
         ]
 
     def __str__(self) -> str:
@@ -326,7 +341,7 @@ class Complaint(models.Model):
         TOO_OLD = "TOO_OLD", _("The platform's action is too long ago for us to take up.")
         OTHER = "OTHER", _("We cannot take up this complaint.")
 
-    reference = models.CharField(_("reference"), max_length=40, unique=True)
+    reference = models.CharField(_("reference"), max_length=40)  # unique in Meta.constraints, as Case's
     received_at = models.DateTimeField(_("received"), default=timezone.now)
     submitted_via = models.CharField(
         _("submitted via"), max_length=20, choices=SubmittedVia.choices, default=SubmittedVia.WEB
@@ -339,22 +354,26 @@ class Complaint(models.Model):
     # it shown to the citizen (tracking page, one email). A new rejection starts it over.
     rejection_note = models.TextField(_("rejection note"), blank=True)
     rejection_note_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
     )
     rejection_note_approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
     )
     rejection_note_approved_at = models.DateTimeField(_("rejection note approved"), null=True, blank=True)
-    duplicate_of = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="complaints", verbose_name=_("case"))
+    duplicate_of = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
+    )
+    case = models.ForeignKey(
+        Case, on_delete=models.PROTECT, related_name="complaints", verbose_name=_("case"), db_index=False
+    )
 
     # The complainant. Everything that identifies them is encrypted at rest (nothing here is searched
     # or sorted on); the *_hash columns allow exact lookups of CNIC and mobile.
     full_name = pii_fields.EncryptedCharField(_("full name"), max_length=200)
     cnic = pii_fields.EncryptedCharField(_("CNIC"), max_length=13)
-    cnic_hash = models.CharField(max_length=64, db_index=True, editable=False)
+    cnic_hash = models.CharField(max_length=64, editable=False)
     mobile = pii_fields.EncryptedCharField(_("mobile"), max_length=16)
-    mobile_hash = models.CharField(max_length=64, db_index=True, editable=False)
+    mobile_hash = models.CharField(max_length=64, editable=False)
     email = pii_fields.EncryptedEmailField(_("email"), blank=True)
     province = models.CharField(_("province or territory"), max_length=5, choices=Province.choices)
     city = models.CharField(_("city"), max_length=100)
@@ -364,7 +383,7 @@ class Complaint(models.Model):
 
     # The account and what the platform did to it.
     platform = models.ForeignKey(
-        Platform, on_delete=models.PROTECT, related_name="complaints", verbose_name=_("platform")
+        Platform, on_delete=models.PROTECT, related_name="complaints", verbose_name=_("platform"), db_index=False
     )
     account_handle = models.CharField(_("account handle"), max_length=200)
     account_handle_normalized = models.CharField(_("normalized handle"), max_length=200)
@@ -390,6 +409,9 @@ class Complaint(models.Model):
             ("view_complainant_pii", "Can view complainants' full CNIC, mobile and email"),
             ("approve_rejection_note", "Can approve a rejection note for the citizen to read"),
         ]
+        # Each index is paid for by every submission: none is a prefix of another, and none is a
+        # second copy of a unique constraint (see docs/intake.md, "What a submission costs").
+        constraints = [models.UniqueConstraint(fields=["reference"], name="complaint_reference_unique")]
         indexes = [
             models.Index(fields=["-received_at", "-id"], name="complaint_received_idx"),
             models.Index(fields=["status", "-received_at"], name="complaint_status_idx"),
@@ -404,6 +426,23 @@ class Complaint(models.Model):
                 fields=["account_handle_normalized"],
                 name="complaint_handle_like_idx",
                 opclasses=["varchar_pattern_ops"],
+            ),
+            # The keyed hashes are matched whole (selectors.complainant_search_q), never by pattern.
+            models.Index(fields=["cnic_hash"], name="complaint_cnic_hash_idx"),
+            models.Index(fields=["mobile_hash"], name="complaint_mobile_hash_idx"),
+            # Set on few complaints; indexed only where set, for the SET NULL when a user or complaint goes.
+            models.Index(
+                fields=["duplicate_of"], name="complaint_duplicate_of_idx", condition=Q(duplicate_of__isnull=False)
+            ),
+            models.Index(
+                fields=["rejection_note_by"],
+                name="complaint_note_by_idx",
+                condition=Q(rejection_note_by__isnull=False),
+            ),
+            models.Index(
+                fields=["rejection_note_approved_by"],
+                name="complaint_note_approver_idx",
+                condition=Q(rejection_note_approved_by__isnull=False),
             ),
         ]
 
