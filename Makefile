@@ -65,7 +65,10 @@ bench: install services
 	$(PY) bench/evidence_memory.py
 	$(PY) bench/fuzz.py
 	$(PY) bench/dashboard.py
+	$(PY) bench/landing.py
 	$(PY) bench/scale_web.py
+	$(PY) bench/intake.py --peer helpdesk --png
+	$(PY) bench/burst.py
 
 clean:
 	rm -rf var/portal.sqlite3 var/mail var/sms var/private

@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/intake.py [--peer helpdesk] [--png] [--seconds 20] [--max 2000]
                                      [--clients 8] [--reps 3] [--workers 5]
+    (environment: BENCH_PORTS=8501,8502 BENCH_DB_SUFFIX= BENCH_REDIS_URL=redis://127.0.0.1:6379/6)
 
 Each target runs under gunicorn (sync workers) with production settings on loopback, against its own
 PostgreSQL database (rp_intake_bench, rp_intake_helpdesk: dropped and recreated each run). A
@@ -47,8 +48,11 @@ VAR = ROOT / "var" / "bench"
 VENV_BIN = Path(sys.executable).parent
 HELPDESK_VENV = VAR / "helpdesk-venv"
 HELPDESK_PROJECT = VAR / "helpdesk_project"
-PORTAL_DB, HELPDESK_DB = "rp_intake_bench", "rp_intake_helpdesk"
-PORTAL_PORT, HELPDESK_PORT = 8501, 8502
+# Several people may bench on one machine: BENCH_DB_SUFFIX and BENCH_PORTS ("portal,helpdesk") keep
+# each run on its own databases and ports.
+_SUFFIX = os.environ.get("BENCH_DB_SUFFIX", "")
+PORTAL_DB, HELPDESK_DB = f"rp_intake_bench{_SUFFIX}", f"rp_intake_helpdesk{_SUFFIX}"
+PORTAL_PORT, HELPDESK_PORT = (int(port) for port in os.environ.get("BENCH_PORTS", "8501,8502").split(","))
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 SQL_LOG = VAR / "sql-count.log"

@@ -13,20 +13,12 @@ from django.utils import translation
 from complaints import signals
 from complaints.models import Case, Complaint
 
-from . import selectors, services
+from . import services
 
 
 @receiver(signals.complaint_submitted, dispatch_uid="notices.complaint_submitted")
 def on_complaint_submitted(sender: type[Complaint], *, complaint: Complaint, **kwargs: Any) -> None:
-    services.citizen_notify(
-        complaint=complaint,
-        kind="acknowledgement",
-        event_key="acknowledgement",
-        context={"reference": complaint.reference},
-    )
-    # A complaint about an account that had an advance notice shows that notice to its caseworker.
-    for notice in selectors.advance_notices_for_complaint(complaint=complaint):
-        services.advance_notice_link(notice=notice, complaint=complaint)
+    services.citizen_acknowledge(complaint=complaint)
 
 
 @receiver(signals.complaint_rejected, dispatch_uid="notices.complaint_rejected")

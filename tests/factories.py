@@ -63,3 +63,15 @@ def complaint_create(evidence: list[EvidenceUpload] | None = None, **overrides: 
     complaint = complaint_submit(data=complaint_data(**overrides), evidence=evidence or [])
     case_autoassign_new(case=complaint.case)
     return complaint
+
+
+def notices_sent(complaint: Complaint, **filters: Any) -> list[Any]:
+    """The complaint's notices as a worker sends them (an acknowledgement is rendered then), reloaded."""
+    from notices.models import Notice
+    from notices.services import notice_send
+
+    notices = list(Notice.objects.filter(complaint=complaint, **filters).order_by("pk"))
+    for notice in notices:
+        assert notice_send(notice_id=notice.pk).status == "SENT"
+        notice.refresh_from_db()
+    return notices

@@ -58,7 +58,10 @@ class Case(models.Model):
         Status.ESCALATED,
     ]
 
-    reference = models.CharField(_("reference"), max_length=40, unique=True)
+    # Unique through Meta.constraints: unique=True would add a second, LIKE-pattern index, and a
+    # reference is only ever looked up whole. Foreign keys whose index another index starts with, or
+    # whose column is mostly empty, get their index in Meta.indexes (or none) instead of db_index.
+    reference = models.CharField(_("reference"), max_length=40)
     # No index of its own: the composite indexes below lead with the platform and the assignee.
     platform = models.ForeignKey(
         Platform, on_delete=models.PROTECT, related_name="cases", verbose_name=_("platform"), db_index=False
@@ -86,8 +89,12 @@ class Case(models.Model):
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     outcome = models.CharField(_("outcome"), max_length=30, choices=Outcome.choices, blank=True)
     # A case split out of another may share its account; only an unsplit case receives new complaints.
-    split_from = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    merged_into = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    split_from = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
+    )
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
+    )
     # When the escalation task last flagged this case; it flags again only once a later due_at passes.
     escalated_at = models.DateTimeField(_("escalated as overdue"), null=True, blank=True)
 
@@ -100,6 +107,7 @@ class Case(models.Model):
             ("assign_case", "Can assign and reassign cases, and act on anyone's case"),
         ]
         constraints = [
+            models.UniqueConstraint(fields=["reference"], name="case_reference_unique"),
             # Two concurrent complaints about one account must end in one case: the loser of the
             # race hits this constraint and joins the winner's case.
             models.UniqueConstraint(
@@ -128,6 +136,10 @@ class Case(models.Model):
             models.Index(
                 fields=["account_handle_normalized"], name="case_handle_like_idx", opclasses=["varchar_pattern_ops"]
             ),
+            # Deleting a case sets these to NULL; the partial indexes cost nothing for the unsplit,
+            # unmerged cases that are nearly all of them.
+            models.Index(fields=["split_from"], name="case_split_from_idx", condition=Q(split_from__isnull=False)),
+            models.Index(fields=["merged_into"], name="case_merged_into_idx", condition=Q(merged_into__isnull=False)),
         ]
 
     def __str__(self) -> str:

@@ -8,6 +8,7 @@ from typing import ClassVar
 from django.conf import settings
 from django.core.files.storage import Storage, storages
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -77,7 +78,7 @@ class Complaint(models.Model):
         TOO_OLD = "TOO_OLD", _("The platform's action is too long ago for us to take up.")
         OTHER = "OTHER", _("We cannot take up this complaint.")
 
-    reference = models.CharField(_("reference"), max_length=40, unique=True)
+    reference = models.CharField(_("reference"), max_length=40)  # unique in Meta.constraints, as Case's
     received_at = models.DateTimeField(_("received"), default=timezone.now)
     submitted_via = models.CharField(
         _("submitted via"), max_length=20, choices=SubmittedVia.choices, default=SubmittedVia.WEB
@@ -90,13 +91,15 @@ class Complaint(models.Model):
     # it shown to the citizen (tracking page, one email). A new rejection starts it over.
     rejection_note = models.TextField(_("rejection note"), blank=True)
     rejection_note_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
     )
     rejection_note_approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
     )
     rejection_note_approved_at = models.DateTimeField(_("rejection note approved"), null=True, blank=True)
-    duplicate_of = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    duplicate_of = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
+    )
     # No index of its own: complaint_case_idx and complaint_platform_idx lead with these keys.
     case = models.ForeignKey(
         Case, on_delete=models.PROTECT, related_name="complaints", verbose_name=_("case"), db_index=False
@@ -145,6 +148,9 @@ class Complaint(models.Model):
             ("view_complainant_pii", "Can view complainants' full CNIC, mobile and email"),
             ("approve_rejection_note", "Can approve a rejection note for the citizen to read"),
         ]
+        # Each index is paid for by every submission: none is a prefix of another, and none is a
+        # second copy of a unique constraint (see docs/intake.md, "What a submission costs").
+        constraints = [models.UniqueConstraint(fields=["reference"], name="complaint_reference_unique")]
         indexes = [
             models.Index(fields=["-received_at", "-id"], name="complaint_received_idx"),
             models.Index(fields=["status", "-received_at"], name="complaint_status_idx"),
@@ -161,6 +167,20 @@ class Complaint(models.Model):
                 fields=["account_handle_normalized"],
                 name="complaint_handle_like_idx",
                 opclasses=["varchar_pattern_ops"],
+            ),
+            # Set on few complaints; indexed only where set, for the SET NULL when a user or complaint goes.
+            models.Index(
+                fields=["duplicate_of"], name="complaint_duplicate_of_idx", condition=Q(duplicate_of__isnull=False)
+            ),
+            models.Index(
+                fields=["rejection_note_by"],
+                name="complaint_note_by_idx",
+                condition=Q(rejection_note_by__isnull=False),
+            ),
+            models.Index(
+                fields=["rejection_note_approved_by"],
+                name="complaint_note_approver_idx",
+                condition=Q(rejection_note_approved_by__isnull=False),
             ),
         ]
 

@@ -104,7 +104,8 @@ class NoticeAdmin(ScaledModelAdmin):
 
     @admin.display(description=_("message"))
     def message(self, notice: Notice) -> str:
-        return notice.body
+        # An acknowledgement is queued without its text: the worker writes it from the complaint.
+        return notice.body or str(_("(written from the complaint when it is sent)"))
 
     @admin.display(description=_("message"))
     def message_masked(self, notice: Notice) -> str:

@@ -83,10 +83,15 @@ class Notice(models.Model):
     address = EncryptedCharField(_("address"), max_length=254, help_text=_("Email address or E.164 mobile number."))
     complaint = models.ForeignKey(Complaint, on_delete=models.SET_NULL, null=True, blank=True, related_name="notices")
     case = models.ForeignKey(Case, on_delete=models.SET_NULL, null=True, blank=True, related_name="notices")
-    letter = models.ForeignKey("Letter", on_delete=models.SET_NULL, null=True, blank=True, related_name="notices")
-    contact = models.ForeignKey(PlatformContact, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    # Citizens' notices (most of the table) have no letter, contact or user: those are indexed only where set.
+    letter = models.ForeignKey(
+        "Letter", on_delete=models.SET_NULL, null=True, blank=True, related_name="notices", db_index=False
+    )
+    contact = models.ForeignKey(
+        PlatformContact, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
+    )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
     )
     # The choices label the list; a kind another branch adds before labelling it still saves, and
     # reads as words (notice_kind_label) until it gets its label here.
@@ -96,7 +101,8 @@ class Notice(models.Model):
     language = models.CharField(_("language"), max_length=2, choices=Language.choices)
     subject = models.CharField(_("subject"), max_length=255, blank=True)
     body = EncryptedTextField(_("body"))
-    idempotency_key = models.CharField(_("idempotency key"), max_length=200, unique=True)
+    # Unique in Meta.constraints: unique=True would add a LIKE-pattern index nothing uses.
+    idempotency_key = models.CharField(_("idempotency key"), max_length=200)
 
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
@@ -119,7 +125,11 @@ class Notice(models.Model):
         verbose_name = _("notice")
         verbose_name_plural = _("notices")
         permissions = [("retry_notice", "Can retry a dead notice")]
+        constraints = [models.UniqueConstraint(fields=["idempotency_key"], name="notice_idempotency_key_unique")]
         indexes = [
+            models.Index(fields=["letter"], name="notice_letter_idx", condition=Q(letter__isnull=False)),
+            models.Index(fields=["contact"], name="notice_contact_idx", condition=Q(contact__isnull=False)),
+            models.Index(fields=["user"], name="notice_user_idx", condition=Q(user__isnull=False)),
             # The sweeper's two scans: due QUEUED/FAILED rows, and SENDING rows claimed too long ago.
             models.Index(
                 fields=["next_attempt_at"], name="notice_due_idx", condition=Q(status__in=["QUEUED", "FAILED"])

@@ -4,6 +4,7 @@ advance notices and webhook pushes.
 The public names are re-exported here so callers keep writing ``from notices import services``.
 """
 
+from .acknowledgement import citizen_acknowledge
 from .advance import (
     advance_notice_approve,
     advance_notice_assign,
@@ -66,6 +67,7 @@ __all__ = [
     "SendResult",
     "case_overdue_notify",
     "case_status_notify",
+    "citizen_acknowledge",
     "citizen_notify",
     "idempotency_nonce",
     "letter_annex_csv",

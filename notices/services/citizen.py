@@ -27,7 +27,7 @@ from ..models import (
     Channel,
     Notice,
 )
-from .outbox import notice_queue
+from .outbox import QUEUED_RENDERERS, notice_queue
 
 
 def _render(template_name: str, language: str, context: dict[str, Any]) -> tuple[str, str]:
@@ -86,22 +86,11 @@ def citizen_notify(
     if email_only and not complaint.email:
         return []
     language = complaint.preferred_language if complaint.preferred_language in {"ur", "en"} else "ur"
-    # Plain values only, like every template here: no model reaches a template.
-    plain = {
-        "complaint": {"reference": complaint.reference, "account_handle": handle_display(complaint.account_handle)},
-        "reference": complaint.reference,
-        "platform": complaint.platform.name,
-        "name": greeting_name(complaint.full_name),
-        "track_url": citizen_track_url(language=language),
-        **(context or {}),
-    }
     channels = [Channel.EMAIL] if complaint.email else [Channel.SMS]
     if complaint.email and settings.NOTICE_SMS_ALSO_WHEN_EMAIL and not email_only:
         channels.append(Channel.SMS)
     rendered = {
-        channel: _render(f"notices/citizen/{kind}.{language}.txt", language, plain)
-        if channel == Channel.EMAIL
-        else ("", citizen_sms_render(kind=kind, language=language, reference=complaint.reference))
+        channel: citizen_message(complaint=complaint, kind=kind, channel=channel, language=language, context=context)
         for channel in channels
     }
     return [
@@ -119,6 +108,36 @@ def citizen_notify(
         )
         for channel in channels
     ]
+
+
+def citizen_message(
+    *, complaint: Complaint, kind: str, channel: str, language: str, context: dict[str, Any] | None = None
+) -> tuple[str, str]:
+    """The subject and body of a message to the complainant; an SMS has no subject."""
+    if channel != Channel.EMAIL:
+        return "", citizen_sms_render(kind=kind, language=language, reference=complaint.reference)
+    # Plain values only, like every template here: no model reaches a template.
+    plain = {
+        "complaint": {"reference": complaint.reference, "account_handle": handle_display(complaint.account_handle)},
+        "reference": complaint.reference,
+        "platform": complaint.platform.name,
+        "name": greeting_name(complaint.full_name),
+        "track_url": citizen_track_url(language=language),
+        **(context or {}),
+    }
+    return _render(f"notices/citizen/{kind}.{language}.txt", language, plain)
+
+
+def citizen_render_queued(notice: Notice) -> tuple[str, str]:
+    """The acknowledgement, rendered by the worker from the complaint its row names (acknowledgement.py)."""
+    if notice.complaint is None:
+        raise LookupError(f"notice {notice.pk} has no complaint to render its {notice.kind} from")
+    return citizen_message(
+        complaint=notice.complaint, kind=notice.kind, channel=notice.channel, language=notice.language
+    )
+
+
+QUEUED_RENDERERS["acknowledgement"] = citizen_render_queued
 
 
 def citizen_sms_render(*, kind: str, language: str, reference: str) -> str:

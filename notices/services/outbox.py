@@ -178,6 +178,19 @@ def notice_backoff(*, attempts: int) -> timedelta:
 ATTACHMENT_PROVIDERS: dict[str, Callable[[Notice], list[tuple[str, bytes, str]]]] = {}
 
 
+# Notice kinds queued without their text (a citizen's acknowledgement, queued in the submission): the
+# worker renders the subject and body at send time and stores them on the row (the body encrypted).
+QUEUED_RENDERERS: dict[str, Callable[[Notice], tuple[str, str]]] = {}
+
+
+def _render_queued(notice: Notice) -> None:
+    if notice.body or notice.kind not in QUEUED_RENDERERS:
+        return
+    subject, body = QUEUED_RENDERERS[notice.kind](notice)
+    Notice.objects.filter(pk=notice.pk).update(subject=subject[:255], body=body)
+    notice.refresh_from_db(fields=["subject", "body"])
+
+
 def _deliver(notice: Notice) -> str:
     """Send through the channel; returns the provider's message id or raises."""
     message_id = notice_message_id(idempotency_key=notice.idempotency_key)
@@ -234,6 +247,7 @@ def notice_send(*, notice_id: int) -> SendResult:
     if notice is None:
         return SendResult("SKIPPED")
     try:
+        _render_queued(notice)
         provider_id = _deliver(notice)
     except Exception as exc:  # SMTP, socket, gateway: every failure is recorded and retried alike
         kind, error = failure_classify(exc, names=_recipient_names(notice))

@@ -13,7 +13,7 @@ from django.utils import timezone
 from complaints.models import Case, Complaint
 from complaints.services import case_transition, complaint_accept
 from notices.models import Notice
-from tests.factories import complaint_create
+from tests.factories import complaint_create, notices_sent
 
 from .conftest import NEW_URL, NEW_URL_UR, TRACK_URL, form_data
 
@@ -180,14 +180,14 @@ def test_the_acknowledgement_carries_the_tracking_link_and_the_handle_once(setti
     urdu = complaint_create(account_handle="https://x.com/UrduVoice", preferred_language="ur", email="")
     urdu_email = complaint_create(account_handle="@UrduVoice", preferred_language="ur")
 
-    email = Notice.objects.get(complaint=english, channel="EMAIL").body
+    email = notices_sent(english, channel="EMAIL")[0].body
     assert "Track your complaint: https://complaints.pta.gov.pk/en/complaints/track/" in email
     assert "account @KashmirVoice." in email and "@@" not in email
 
-    sms = Notice.objects.get(complaint=urdu, channel="SMS").body
+    sms = notices_sent(urdu, channel="SMS")[0].body
     assert "https://complaints.pta.gov.pk/ur/complaints/track/" in sms
 
-    urdu_body = Notice.objects.get(complaint=urdu_email, channel="EMAIL").body
+    urdu_body = notices_sent(urdu_email, channel="EMAIL")[0].body
     assert "https://complaints.pta.gov.pk/ur/complaints/track/" in urdu_body
     assert "@UrduVoice" in urdu_body and "@@" not in urdu_body
 

@@ -24,14 +24,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 NEW_ACCOUNT_MAX = 12
 EXISTING_CASE_MAX = 8
 # The intake's own share, without what complaint_submitted's receivers write (the acknowledgement's
-# outbox row in notices): the targets above leave them 5 and 2.
+# outbox rows in notices, one statement): the targets above leave them 5 and 2.
 INTAKE_NEW_ACCOUNT_MAX = 7
 INTAKE_EXISTING_CASE_MAX = 6
-NOTICES_PENDING = pytest.mark.xfail(
-    strict=True,
-    reason="notices.services.notice_queue (get_or_create under two atomic blocks) writes the acknowledgement "
-    "with 8 statements and 2 savepoints; the notices area owns that part of the budget",
-)
 
 
 @dataclass
@@ -137,13 +132,11 @@ def test_the_intake_itself_costs_at_most_six_statements_joining_an_open_case(cli
     assert seen.savepoints(seen.intake) == [], str(seen)
 
 
-@NOTICES_PENDING
 def test_a_complaint_about_a_new_account_costs_at_most_twelve_statements(client, x_platform, ayesha):
     seen = file_new_account(client, x_platform)
     assert seen.count <= NEW_ACCOUNT_MAX and not seen.savepoints(seen.sql), str(seen)
 
 
-@NOTICES_PENDING
 def test_a_complaint_joining_an_open_case_costs_at_most_eight_statements(client, x_platform, ayesha):
     seen = file_existing_case(client, x_platform)
     assert seen.count <= EXISTING_CASE_MAX and not seen.savepoints(seen.sql), str(seen)

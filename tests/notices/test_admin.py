@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from complaints.models import Case, PiiAccessLog
 from notices.models import Letter, Notice, Reply
-from tests.factories import complaint_create
+from tests.factories import complaint_create, notices_sent
 
 pytestmark = pytest.mark.django_db
 
@@ -133,6 +133,8 @@ def test_a_citizens_notice_body_is_hidden_from_the_analyst_and_shown_to_the_supe
     complaint = complaint_create(full_name="Farah Qureshi", preferred_language="en")
     notice = Notice.objects.get(complaint=complaint)
     url = reverse("admin:notices_notice_change", args=[notice.pk])
+    assert "written from the complaint when it is sent" in staff_client(sana).get(url).content.decode()
+    notices_sent(complaint)
     assert "Farah Qureshi" not in staff_client(omar).get(url).content.decode()
     assert "Farah Qureshi" in staff_client(sana).get(url).content.decode()
     listing = staff_client(omar).get(reverse("admin:notices_notice_changelist")).content.decode()

@@ -9,8 +9,7 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from notices.models import Notice
-from tests.factories import complaint_create
+from tests.factories import complaint_create, notices_sent
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -19,7 +18,7 @@ def test_analyst_pages_never_show_a_citizens_notice_while_a_supervisor_reads_the
     live_server, staff_client, omar, sana
 ):
     complaint = complaint_create(full_name="Farah Qureshi", preferred_language="en")
-    notice = Notice.objects.get(complaint=complaint)
+    [notice] = notices_sent(complaint)  # the acknowledgement's text is written when it is sent
     url = live_server.url + reverse("admin:notices_notice_change", args=[notice.pk])
     cookies = {user.username: staff_client(user).cookies[settings.SESSION_COOKIE_NAME].value for user in (omar, sana)}
 

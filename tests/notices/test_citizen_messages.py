@@ -11,9 +11,8 @@ from hypothesis import strategies as st
 
 from complaints.models import Complaint
 from complaints.services import complaint_reject
-from notices.models import Notice
 from notices.services.citizen import citizen_sms_render, greeting_name
-from tests.factories import complaint_create
+from tests.factories import complaint_create, notices_sent
 
 SMS_DIR = Path(settings.BASE_DIR) / "templates" / "notices" / "citizen" / "sms"
 # GSM 03.38: the basic set counts 1, the extension table 2; anything else forces UCS-2.
@@ -63,19 +62,19 @@ def test_a_name_written_as_a_message_never_reaches_an_sms_or_an_email_greeting(a
         note="The account is not on a platform we regulate.",
         actor=ayesha,
     )
-    sms = Notice.objects.filter(complaint=by_sms, channel="SMS")
-    assert sms.count() == 2
+    sms = notices_sent(by_sms, channel="SMS")
+    assert len(sms) == 2
     for notice in sms:
         assert "BLOCKED" not in notice.body and "verify" not in notice.body and "regulate" not in notice.body
         assert by_sms.reference in notice.body and "/en/complaints/track/" in notice.body
-    email = Notice.objects.get(complaint=by_email, channel="EMAIL")
+    [email] = notices_sent(by_email, channel="EMAIL")
     assert "BLOCKED" not in email.body and "Dear complainant," in email.body
 
 
 @pytest.mark.django_db
 def test_an_urdu_name_is_greeted_by_name():
     complaint = complaint_create(full_name="فرح قریشی", preferred_language="ur")
-    assert "محترم فرح قریشی،" in Notice.objects.get(complaint=complaint).body
+    assert "محترم فرح قریشی،" in notices_sent(complaint)[0].body
 
 
 @pytest.mark.parametrize(

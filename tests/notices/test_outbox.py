@@ -15,7 +15,7 @@ from complaints.models import CaseEvent
 from notices import services
 from notices.models import Channel, Notice
 from notices.sms import LocmemBackend
-from tests.factories import complaint_create
+from tests.factories import complaint_create, notices_sent
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +35,18 @@ def test_acknowledgement_is_queued_in_the_submission_and_published_only_after_co
     assert publish.call_args.args == ((notice.pk,),)
     assert notice.kind == "acknowledgement"
     assert notice.channel == Channel.EMAIL
+    assert CaseEvent.objects.filter(case=complaint.case, kind=CaseEvent.Kind.NOTICE).count() == 1
+    # The worker renders the text at send time, and keeps what it sent on the row.
+    assert (notice.subject, notice.body) == ("", "")
+    [notice] = notices_sent(complaint)
     assert complaint.reference in notice.subject and complaint.reference in notice.body
+    assert (mail.outbox[0].subject, mail.outbox[0].body) == (notice.subject, notice.body)
+
+
+def test_a_signal_sent_twice_queues_one_acknowledgement_and_one_timeline_entry():
+    complaint = complaint_create(preferred_language="en")
+    services.citizen_acknowledge(complaint=complaint)
+    assert Notice.objects.filter(complaint=complaint).count() == 1
     assert CaseEvent.objects.filter(case=complaint.case, kind=CaseEvent.Kind.NOTICE).count() == 1
 
 
@@ -78,7 +89,7 @@ def test_after_a_failed_publish_the_rest_of_a_batch_is_left_to_the_sweeper(djang
 
 def test_citizen_without_email_gets_an_sms_in_urdu():
     complaint = complaint_create(email="", preferred_language="ur")
-    notice = Notice.objects.get(complaint=complaint)
+    [notice] = notices_sent(complaint)
     assert (notice.channel, notice.address, notice.language) == ("SMS", complaint.mobile, "ur")
     assert complaint.reference in notice.body and "موصول" in notice.body
     assert notice.body.rstrip().endswith("/ur/complaints/track/")  # the tracking page, in Urdu
@@ -185,7 +196,7 @@ def test_rate_limit_throttles_a_channel(settings):
 
 def test_a_citizens_address_and_notice_body_are_encrypted_at_rest():
     complaint = complaint_create(full_name="Farah Qureshi", email="farah@example.pk")
-    notice = Notice.objects.get(complaint=complaint)
+    [notice] = notices_sent(complaint)
     with connection.cursor() as cursor:
         cursor.execute("SELECT address, body FROM notices_notice WHERE id = %s", [notice.pk])
         address, body = cursor.fetchone()

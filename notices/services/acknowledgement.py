@@ -1,0 +1,105 @@
+"""The acknowledgement of a new complaint: queued inside the citizen's submission, rendered by the worker.
+
+It is on the intake's hot path, so the request writes it with a single statement: the outbox rows
+(``INSERT … ON CONFLICT DO NOTHING``, so a signal sent twice queues nothing more, and no savepoint is
+needed), the case's NOTICE events for the rows actually inserted, and the lookup of advance notices
+about the same account, as one statement with two data-modifying CTEs. The rows are written in the
+complaint's transaction (an accepted complaint is never without its acknowledgement); their subject
+and body stay empty until the worker renders them at send time (``citizen_render_queued``) and stores
+them, encrypted like every notice body.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from complaints.models import CaseEvent, Complaint
+
+from .. import selectors
+from ..models import AdvanceNotice, Channel, Notice
+from .advance import advance_notice_link
+from .citizen import citizen_notify
+from .outbox import notice_publish
+
+KIND = "acknowledgement"
+
+_SQL = """
+WITH notice AS (
+    INSERT INTO notices_notice (
+        channel, recipient_kind, address, complaint_id, case_id, kind, language, subject, body,
+        idempotency_key, status, attempts, next_attempt_at, last_error_kind, last_error,
+        provider_message_id, possible_duplicate, created_at
+    )
+    SELECT channel, %(recipient)s, address, %(complaint)s, %(case)s, %(kind)s, %(language)s, '', '',
+        idempotency_key, %(status)s, 0, %(now)s, '', '', '', false, %(now)s
+    FROM UNNEST(%(channels)s::varchar[], %(addresses)s::text[], %(keys)s::varchar[])
+        AS queued (channel, address, idempotency_key)
+    ON CONFLICT (idempotency_key) DO NOTHING
+    RETURNING id, channel
+), event AS (
+    INSERT INTO complaints_caseevent (case_id, complaint_id, kind, data, created_at)
+    SELECT %(case)s, %(complaint)s, %(event_kind)s,
+        jsonb_build_object('notice', id, 'kind', %(kind)s, 'channel', channel, 'recipient', %(recipient)s), %(now)s
+    FROM notice
+    WHERE %(case)s IS NOT NULL
+)
+SELECT id, NULL FROM notice
+UNION ALL
+SELECT NULL, id FROM notices_advancenotice
+WHERE platform_id = %(platform)s AND (account_handle_normalized = %(handle)s OR puid = %(puid)s)
+"""
+
+
+def citizen_acknowledge(*, complaint: Complaint) -> list[int]:
+    """Queue the acknowledgement (email if given, else SMS; both with NOTICE_SMS_ALSO_WHEN_EMAIL) in the
+    caller's transaction, publish it after the commit, and link any advance notice about the account.
+
+    Returns the ids of the notices queued now (none if this complaint's were queued before).
+    """
+    if connection.vendor != "postgresql":
+        # The embedded first look (SQLite) has no UNNEST: the general path, rendered in the request.
+        notices = citizen_notify(complaint=complaint, kind=KIND, event_key=KIND)
+        for advance_notice in selectors.advance_notices_for_complaint(complaint=complaint):
+            advance_notice_link(notice=advance_notice, complaint=complaint)
+        return [notice.pk for notice in notices]
+    channels = [Channel.EMAIL] if complaint.email else [Channel.SMS]
+    if complaint.email and settings.NOTICE_SMS_ALSO_WHEN_EMAIL:
+        channels.append(Channel.SMS)
+    address_field = Notice._meta.get_field("address")
+    addresses = [
+        address_field.get_db_prep_save(complaint.email if channel == Channel.EMAIL else complaint.mobile, connection)
+        for channel in channels
+    ]
+    params: dict[str, Any] = {
+        "recipient": Notice.RecipientKind.CITIZEN,
+        "complaint": complaint.pk,
+        "case": complaint.case_id,
+        "kind": KIND,
+        "language": complaint.preferred_language if complaint.preferred_language in {"ur", "en"} else "ur",
+        "status": Notice.Status.QUEUED,
+        "now": timezone.now(),
+        "channels": [str(channel) for channel in channels],
+        "addresses": addresses,
+        "keys": [f"complaint:{complaint.pk}:{KIND}:{channel}" for channel in channels],
+        "event_kind": CaseEvent.Kind.NOTICE,
+        "platform": complaint.platform_id,
+        "handle": complaint.account_handle_normalized,
+        # NULL matches no row, where "" would match every advance notice recorded without an id.
+        "puid": complaint.platform_account_id or None,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_SQL, params)
+        rows = cursor.fetchall()
+    queued = [notice_id for notice_id, _advance in rows if notice_id is not None]
+    for notice_id in queued:
+        transaction.on_commit(partial(notice_publish, notice_id=notice_id))
+    # A complaint about an account that had an advance notice shows that notice to its caseworker.
+    advance = [advance_id for _notice, advance_id in rows if advance_id is not None]
+    for notice in AdvanceNotice.objects.filter(pk__in=advance).order_by("response_due_at", "pk"):
+        advance_notice_link(notice=notice, complaint=complaint)
+    return queued
