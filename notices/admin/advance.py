@@ -25,6 +25,7 @@ from complaints.pii import cnic_mask, mobile_mask, name_mask
 from complaints.selectors import case_visible_to, complaint_visible_to
 
 from .. import services
+from ..advance_timeline import advance_notice_timeline
 from ..models import (
     AdvanceNotice,
     AdvanceNoticeDuplicate,
@@ -34,6 +35,11 @@ from ..models import (
 from .advance_forms import ApproveForm, DeadlineFilter, EmailedNoticeForm, FinalActionForm, RespondForm
 
 DOMAIN_ERRORS = (AdvanceNoticeError, InvalidTransition, PermissionDenied)
+
+
+def _note(text: str) -> str:
+    """What someone wrote with the event (reasons, a note), quoted as written."""
+    return format_html('<blockquote class="note">{}</blockquote>', text) if text else ""
 
 
 @admin.register(AdvanceNotice)
@@ -120,21 +126,13 @@ class AdvanceNoticeAdmin(ScaledModelAdmin):
 
     @admin.display(description=_("timeline"))
     def timeline(self, notice: AdvanceNotice) -> str:
-        events = notice.events.select_related("actor").order_by("created_at", "id")
+        lines = advance_notice_timeline(notice.events.select_related("actor").order_by("created_at", "id"))
         return format_html(
-            "<ol>{}</ol>",
+            '<ol class="timeline">{}</ol>',
             format_html_join(
                 "",
-                "<li>{} · {} · {} <code>{}</code></li>",
-                (
-                    (
-                        when(e.created_at),
-                        e.get_kind_display(),
-                        e.actor.get_username() if e.actor else _("system"),
-                        e.data,
-                    )
-                    for e in events
-                ),
+                '<li><time class="when">{}</time> {}{}</li>',
+                ((when(line.at), line.text, _note(line.note)) for line in lines),
             ),
         )
 

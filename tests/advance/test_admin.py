@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from complaints.models import PlatformContact
+from complaints.pii import mobile_mask
 from notices.models import AdvanceNotice, Notice, PlatformWebhook
 from tests.factories import complaint_create
 
@@ -85,7 +86,7 @@ def test_notice_page_shows_the_account_history_masked_for_the_viewer(staff_clien
         html = staff_client(user).get(_page(notice)).content.decode()
         assert complaint.reference in html and complaint.case.reference in html
         assert complaint.cnic not in html and complaint.mobile not in html
-        assert complaint.mobile[-3:] in html  # the mask: enough to recognise
+        assert mobile_mask(complaint.mobile) in html  # the mask: enough to recognise
         assert ("Farah Qureshi" in html) is name_shown
         assert "F. ***" in html or name_shown
         assert "Received" in html  # the timeline
@@ -112,6 +113,40 @@ def test_objection_through_the_buttons_with_four_eyes(staff_client, zara, sana, 
     notice.refresh_from_db()
     assert (notice.status, notice.approved_by) == ("RESPONDED", sana)
     assert set(Notice.objects.values_list("channel", flat=True)) == {"WEBHOOK", "EMAIL"}
+
+
+def test_the_notice_timeline_reads_in_plain_words(staff_client, zara, sana, x_platform):
+    PlatformContact.objects.create(platform=x_platform, name="T&S", role="Trust and Safety", email="ts@x.example")
+    complaint_create(account_handle="KashmirVoice")
+    notice = notice_submit(x_platform)
+    staff_client(zara).post(
+        reverse("admin:notices_advancenotice_respond", args=[notice.pk]),
+        {"response": "OBJECTION", "reasons": "Political speech.", "rule": "PECA s.37(1)"},
+    )
+    notice.refresh_from_db()
+    staff_client(sana).post(
+        reverse("admin:notices_advancenotice_approve", args=[notice.pk]), {"digest": notice.response_digest()}
+    )
+    staff_client(zara).post(
+        reverse("admin:notices_advancenotice_final_action", args=[notice.pk]),
+        {"action": "WITHDRAWN", "date": timezone.localdate().isoformat()},
+    )
+    html = staff_client(sana).get(_page(notice)).content.decode()
+    timeline = html[html.index('<ol class="timeline">') : html.index("</ol>", html.index('<ol class="timeline">'))]
+    for sentence in (
+        "Notice received (",
+        "Linked to 1 case and 1 complaint about the account.",
+        "drafted the answer: objection.",
+        "sent the objection to a supervisor for approval.",
+        "approved the objection.",
+        "The answer went to the platform: objection.",
+        "recorded the platform&#x27;s final action: withdrawn on ",
+    ):
+        assert sentence in timeline, (sentence, timeline)
+    assert "Political speech." in timeline  # the reasons, quoted as written
+    # No code and no raw data: every kind and value reads as words.
+    for raw in ("OBJECTION", "RESPONSE_DRAFTED", "AWAITING_APPROVAL", "WITHDRAWN", "{", "&#x27;new&#x27;", "_"):
+        assert raw not in timeline, (raw, timeline)
 
 
 def test_approving_a_stale_page_is_refused_with_a_message(staff_client, zara, sana, x_platform):
