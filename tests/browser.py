@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -19,6 +20,22 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 PHONE = {"width": 390, "height": 844}
+# axe-core from npm, vendored: the accessibility checker of every browser test.
+AXE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
+
+
+def axe_serious(page) -> list[dict]:
+    """The page's critical and serious axe-core violations (the target: none), three nodes each.
+
+    Injected through the DevTools protocol: the page's Content-Security-Policy forbids an inline script.
+    """
+    page.evaluate(AXE.read_text())
+    result = page.evaluate("axe.run()")
+    return [
+        {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:3]}
+        for v in result["violations"]
+        if v["impact"] in {"critical", "serious"}
+    ]
 
 
 @pytest.fixture(scope="session")

@@ -18,27 +18,16 @@ from complaints.services import staff_totp_enrol
 from notices.models import AdvanceNotice
 from reports.services import summary_refresh_recent
 from tests.advance.conftest import notice_submit
+from tests.browser import axe_serious
 from tests.conftest import STAFF_PASSWORD
 
 from .landing_data import office_create
 
-AXE = Path(__file__).resolve().parent.parent / "vendor" / "axe-core" / "axe.min.js"
 SCREENSHOTS = Path(settings.BASE_DIR) / (
     "docs/img" if os.environ.get("UPDATE_DOCS_SCREENSHOTS") == "1" else "var/screenshots"
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def axe_serious(page) -> list[dict]:
-    # Through the DevTools protocol, which the page's Content-Security-Policy (no inline script) allows.
-    page.evaluate(AXE.read_text())
-    result = page.evaluate("axe.run()")
-    return [
-        {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:3]}
-        for v in result["violations"]
-        if v["impact"] in {"critical", "serious"}
-    ]
 
 
 @pytest.mark.parametrize(

@@ -13,26 +13,14 @@ from django.utils import timezone
 
 from complaints.models import Case, Complaint
 from complaints.services import case_transition, complaint_accept
-from tests.browser import PHONE
+from tests.browser import PHONE, axe_serious
 from tests.factories import complaint_create
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-AXE = Path(settings.BASE_DIR) / "tests" / "vendor" / "axe-core" / "axe.min.js"
 SCREENSHOTS = Path(settings.BASE_DIR) / "var" / "screenshots"
 # Nastaliq needs about twice its size between lines; at the Latin 1.3 the heading's lines overlap.
 LINE_HEIGHT_RATIO = "(e) => parseFloat(getComputedStyle(e).lineHeight) / parseFloat(getComputedStyle(e).fontSize)"
-
-
-def axe_serious(page) -> list[dict]:
-    # Through the DevTools protocol: the Content-Security-Policy forbids an injected <script>.
-    page.evaluate(AXE.read_text())
-    result = page.evaluate("axe.run()")
-    return [
-        {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:3]}
-        for v in result["violations"]
-        if v["impact"] in {"critical", "serious"}
-    ]
 
 
 def screenshot(page, name: str) -> None:

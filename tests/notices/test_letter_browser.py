@@ -4,30 +4,17 @@ The letter page passes axe-core."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from complaints.models import Case
 from notices import services
 from notices.models import Letter
+from tests.browser import axe_serious
 from tests.factories import complaint_create
 
 from .test_browser import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-AXE = Path(__file__).resolve().parent.parent / "vendor" / "axe-core" / "axe.min.js"
-
-
-def serious_violations(page) -> list[dict]:
-    # Through the DevTools protocol, which the page's Content-Security-Policy (no inline script) allows.
-    page.evaluate(AXE.read_text())
-    result = page.evaluate("axe.run()")
-    return [
-        {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:3]}
-        for v in result["violations"]
-        if v["impact"] in {"critical", "serious"}
-    ]
 
 
 @pytest.fixture
@@ -49,7 +36,7 @@ def test_approve_keeps_the_unsaved_edit_and_send_refuses_one(live_server, chromi
     # Primary, like Django's own Save button: the admin's default-button colour, not the browser's grey.
     save_colour = as_sana.eval_on_selector("input[name=_save]", "e => getComputedStyle(e).backgroundColor")
     assert approve.evaluate("e => getComputedStyle(e).backgroundColor") == save_colour
-    assert serious_violations(as_sana) == []
+    assert axe_serious(as_sana) == []
 
     edited = "Request to review and restore one account, as Sana worded it"
     as_sana.fill("input[name=subject]", edited)
@@ -70,7 +57,7 @@ def test_approve_keeps_the_unsaved_edit_and_send_refuses_one(live_server, chromi
     assert as_zara.input_value("input[name=subject]") == "A last-minute change"
     draft.refresh_from_db()
     assert (draft.subject, draft.status) == (edited, Letter.Status.APPROVED)
-    assert serious_violations(as_zara) == []
+    assert axe_serious(as_zara) == []
 
     as_zara.goto(url)  # the edit discarded: the untouched form sends (the body's line ends survive the round trip)
     as_zara.get_by_role("button", name="Send to the platform").click()

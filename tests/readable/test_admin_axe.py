@@ -3,17 +3,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
+from tests.browser import axe_serious
 from tests.notices.test_browser import sign_in
 
 from .conftest import World
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-AXE = Path(__file__).resolve().parent.parent / "vendor" / "axe-core" / "axe.min.js"
 
 
 def pages(world: World) -> dict[str, list[str]]:
@@ -49,17 +46,6 @@ def pages(world: World) -> dict[str, list[str]]:
     }
 
 
-def serious_violations(page) -> list[dict]:
-    # Through the DevTools protocol, which the page's Content-Security-Policy (no inline script) allows.
-    page.evaluate(AXE.read_text())
-    result = page.evaluate("axe.run()")
-    return [
-        {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:3]}
-        for v in result["violations"]
-        if v["impact"] in {"critical", "serious"}
-    ]
-
-
 @pytest.mark.parametrize("who", ["ayesha", "sana", "zara", "omar"])
 def test_every_admin_page_a_role_uses_passes_axe(live_server, chromium, world, request, who):
     user = request.getfixturevalue(who)
@@ -72,7 +58,7 @@ def test_every_admin_page_a_role_uses_passes_axe(live_server, chromium, world, r
         for url in pages(world)[who]:
             response = page.goto(f"{live_server.url}{url}")
             assert response is not None and response.status == 200, (url, response and response.status)
-            violations = serious_violations(page)
+            violations = axe_serious(page)
             if violations:
                 found[url] = violations
     finally:
