@@ -38,7 +38,7 @@ def day(moment: datetime | date) -> str:
 def track_status(facts: TrackFacts) -> str:
     if facts.complaint_status == Complaint.Status.REJECTED:
         return gettext("Not taken up")
-    return {
+    labels: dict[str, str] = {
         Case.Status.NEW: gettext("Received, waiting for review"),
         Case.Status.IN_REVIEW: gettext("Being reviewed by our staff"),
         Case.Status.REFERRED_TO_PLATFORM: gettext("Being sent to the platform"),
@@ -46,11 +46,12 @@ def track_status(facts: TrackFacts) -> str:
         Case.Status.PLATFORM_RESPONDED: gettext("The platform has answered; we are checking its answer"),
         Case.Status.ESCALATED: gettext("Being reviewed by a senior officer"),
         Case.Status.CLOSED: gettext("Closed"),
-    }.get(facts.case_status, gettext("Received, waiting for review"))
+    }
+    return labels.get(facts.case_status, gettext("Received, waiting for review"))
 
 
 # gettext_noop marks the sentences for the catalogue; they are translated when the page renders.
-OUTCOME_TEXT = {
+OUTCOME_TEXT: dict[str, tuple[str, bool]] = {
     Case.Outcome.REINSTATED: (gettext_noop("The platform restored the account on %(date)s."), True),
     Case.Outcome.PARTIALLY_REINSTATED: (
         gettext_noop("The platform partly restored the account or its content on %(date)s."),
@@ -93,14 +94,15 @@ def track_next(facts: TrackFacts) -> str:
         return gettext("The platform must answer by %(date)s. We will tell you what it decides.") % {
             "date": day(facts.response_due_at)
         }
-    step = {
+    steps: dict[str, str] = {
         Case.Status.NEW: gettext("We check the complaint and decide whether to take it up with the platform."),
         Case.Status.IN_REVIEW: gettext("We decide whether to take the complaint up with the platform."),
         Case.Status.REFERRED_TO_PLATFORM: gettext("We send our letter to the platform."),
         Case.Status.AWAITING_PLATFORM: gettext("The platform answers our letter. We will tell you what it decides."),
         Case.Status.PLATFORM_RESPONDED: gettext("We check the platform's answer and tell you the result."),
         Case.Status.ESCALATED: gettext("A senior officer decides the next step with the platform."),
-    }.get(facts.case_status, gettext("We check the complaint and decide whether to take it up with the platform."))
+    }
+    step = steps.get(facts.case_status, steps[Case.Status.NEW])
     if facts.due_at is None:
         return step
     return gettext("%(step)s Expected by %(date)s.") % {"step": step, "date": day(facts.due_at)}

@@ -71,7 +71,8 @@ def _linked(who: str, data: dict[str, Any], names: dict[int, str]) -> tuple[str,
 
 
 def _assigned(who: str, data: dict[str, Any], names: dict[int, str]) -> tuple[str, str]:
-    to = names.get(data.get("new"), _("nobody")) if isinstance(data.get("new"), int) else _("nobody")
+    new = data.get("new")
+    to = names.get(new, _("nobody")) if isinstance(new, int) else _("nobody")
     return _("%(who)s assigned the notice to %(to)s.") % {"who": who, "to": to}, ""
 
 

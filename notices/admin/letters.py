@@ -63,7 +63,7 @@ class LetterBodyField(forms.CharField):
         super().__init__(strip=False, widget=forms.Textarea(attrs={"rows": 20, "cols": 80}), **kwargs)
 
     def to_python(self, value: Any) -> str:
-        return super().to_python(value).replace("\r\n", "\n")
+        return str(super().to_python(value)).replace("\r\n", "\n")
 
 
 class LetterForm(forms.ModelForm):
@@ -74,7 +74,7 @@ class LetterForm(forms.ModelForm):
         fields = ["contact", "channel", "legal_basis", "subject", "body"]
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned: dict[str, Any] = super().clean() or {}
         # Sending goes out exactly as approved: edits on the page would either be lost or undo the
         # approval, so the officer decides which first.
         if SEND in self.data and self.has_changed():
@@ -264,9 +264,10 @@ class LetterAdmin(ScaledModelAdmin):
         try:
             service(letter=letter, actor=request.user)
         except DOMAIN_ERRORS as error:
+            refusal = str(error)
             if saved:
-                error = _("Your changes were saved, but the letter was not approved: %(error)s") % {"error": error}
-            self.message_user(request, str(error), messages.ERROR)
+                refusal = _("Your changes were saved, but the letter was not approved: %(error)s") % {"error": refusal}
+            self.message_user(request, refusal, messages.ERROR)
         else:
             self.message_user(request, done, messages.SUCCESS)
         return self._back(letter)

@@ -273,9 +273,9 @@ def notice_send(*, notice_id: int) -> SendResult:
 
 def _recipient_names(notice: Notice) -> list[str]:
     """Names a provider's answer may quote back, to be taken out of it."""
-    names = [notice.complaint.full_name] if notice.complaint else []
+    names: list[str] = [str(notice.complaint.full_name)] if notice.complaint else []
     if notice.contact:
-        names.append(notice.contact.name)
+        names.append(str(notice.contact.name))
     if notice.user:
         names += [notice.user.get_full_name(), notice.user.username]
     return names
