@@ -3,6 +3,7 @@ and how many queries it costs."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -35,6 +36,15 @@ def test_the_analyst_lands_on_the_dashboard_after_signing_in(omar):
     )
     assert response.redirect_chain[-1] == (DASHBOARD, 302)
     assert response.status_code == 200 and "Platform scorecard" in response.content.decode()
+
+
+def test_the_dashboard_says_how_old_its_figures_are(omar):
+    # Some figures come from summaries that beat rebuilds: the analyst must see when the page was made.
+    html = verified_client(omar).get(DASHBOARD).content.decode()
+    as_of = html[html.index('data-testid="figures-as-of"') :]
+    # "3 Dec 2026, 14:05", the admin's one date format, in Pakistan time.
+    assert re.search(r"Figures as of \d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2}\.", as_of), as_of[:300]
+    assert "rebuilt every 10 minutes" in as_of
 
 
 def test_caseworkers_still_land_on_their_cases_and_may_not_see_the_dashboard(ayesha):
