@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import environ
-from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
@@ -167,28 +166,7 @@ CELERY_TASK_ROUTES = {
     "reports.tasks.*": {"queue": "long"},
 }
 CELERY_TASK_QUEUES_ALL = ["default", "notices", "long"]
-CELERY_BEAT_SCHEDULE: dict[str, dict] = {
-    # Notices: re-publish what the broker lost, reclaim what a dead worker held (docs/notices.md).
-    "notices-sweep": {"task": "notices.tasks.notice_sweep_task", "schedule": 60.0},
-    "notices-remind-overdue-letters": {"task": "notices.tasks.letter_remind_overdue_task", "schedule": 60.0 * 60},
-    # Advance notices: warn before the response deadline, escalate at it, mark LAPSED after it.
-    "advance-notices-deadlines": {"task": "notices.tasks.advance_notice_deadlines_task", "schedule": 5.0 * 60},
-    # Platform API: drop idempotent answers and request-log rows past their retention (docs/api.md).
-    "api-records-purge": {"task": "api.tasks.api_records_purge_task", "schedule": 24 * 60.0 * 60},
-    # Cases: flag overdue steps and tell the supervisors (docs/cases.md).
-    "cases-escalate-overdue": {
-        "task": "complaints.tasks.cases_escalate_overdue_task",
-        "schedule": 60.0 * env.int("CASE_ESCALATION_INTERVAL_MINUTES", default=15),
-    },
-    # Cases: assign new cases whose assignment task was lost (broker down at submission; docs/intake.md).
-    "cases-autoassign-sweep": {"task": "complaints.tasks.cases_autoassign_sweep_task", "schedule": 30.0},
-    # Reports: publish export jobs whose first publish was lost; delete files past their expiry (docs/reports.md).
-    "reports-exports-sweep": {"task": "reports.tasks.export_jobs_sweep_task", "schedule": 60.0},
-    "reports-exports-expire": {"task": "reports.tasks.exports_expire_task", "schedule": 60.0 * 15},
-    # Reports: the dashboard's daily summary, and last month's report (docs/reports.md).
-    "reports-summary-refresh": {"task": "reports.tasks.summary_refresh_task", "schedule": 60.0 * 10},
-    "reports-monthly": {"task": "reports.tasks.monthly_report_task", "schedule": crontab(hour=7, minute=0)},
-}
+# CELERY_BEAT_SCHEDULE, the portal's periodic work, is in portal.py.
 CELERY_TIMEZONE = "Asia/Karachi"
 # Worker processes keep their database connections across tasks for this long (regulator_portal/celery.py).
 WORKER_CONN_MAX_AGE = env.int("WORKER_CONN_MAX_AGE", default=10 * 60)

@@ -1,7 +1,10 @@
-"""The portal's own settings: the outbox and letters, advance notices, reports, deadlines, the platform
-API and exports. Each is read from the environment; base.py includes this module."""
+"""The portal's own settings: the regulator, its periodic work (beat), the outbox and letters, advance
+notices, reports, deadlines, the platform API and exports. Each is read from the environment; base.py
+includes this module."""
 
 from datetime import date
+
+from celery.schedules import crontab
 
 from .environment import VAR_DIR, env, env_bool
 
@@ -10,6 +13,30 @@ REGULATOR_NAME = env.str("REGULATOR_NAME", default="Pakistan Telecommunication A
 REGULATOR_SHORT_NAME = env.str("REGULATOR_SHORT_NAME", default="PTA")
 REFERENCE_PREFIX = env.str("REFERENCE_PREFIX", default="PTA")
 REGULATOR_EMAIL = env.str("REGULATOR_EMAIL", default="complaints@pta.example")
+
+# --- Periodic work (exactly one beat runs it; docs/deploy.md) -------------------------------------
+CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    # Notices: re-publish what the broker lost, reclaim what a dead worker held (docs/notices.md).
+    "notices-sweep": {"task": "notices.tasks.notice_sweep_task", "schedule": 60.0},
+    "notices-remind-overdue-letters": {"task": "notices.tasks.letter_remind_overdue_task", "schedule": 60.0 * 60},
+    # Advance notices: warn before the response deadline, escalate at it, mark LAPSED after it.
+    "advance-notices-deadlines": {"task": "notices.tasks.advance_notice_deadlines_task", "schedule": 5.0 * 60},
+    # Platform API: drop idempotent answers and request-log rows past their retention (docs/api.md).
+    "api-records-purge": {"task": "api.tasks.api_records_purge_task", "schedule": 24 * 60.0 * 60},
+    # Cases: flag overdue steps and tell the supervisors (docs/cases.md).
+    "cases-escalate-overdue": {
+        "task": "complaints.tasks.cases_escalate_overdue_task",
+        "schedule": 60.0 * env.int("CASE_ESCALATION_INTERVAL_MINUTES", default=15),
+    },
+    # Cases: assign new cases whose assignment task was lost (broker down at submission; docs/intake.md).
+    "cases-autoassign-sweep": {"task": "complaints.tasks.cases_autoassign_sweep_task", "schedule": 30.0},
+    # Reports: publish export jobs whose first publish was lost; delete files past their expiry (docs/reports.md).
+    "reports-exports-sweep": {"task": "reports.tasks.export_jobs_sweep_task", "schedule": 60.0},
+    "reports-exports-expire": {"task": "reports.tasks.exports_expire_task", "schedule": 60.0 * 15},
+    # Reports: the dashboard's daily summary, and last month's report (docs/reports.md).
+    "reports-summary-refresh": {"task": "reports.tasks.summary_refresh_task", "schedule": 60.0 * 10},
+    "reports-monthly": {"task": "reports.tasks.monthly_report_task", "schedule": crontab(hour=7, minute=0)},
+}
 
 # --- Notices (the outbox, SMS, letters; docs/notices.md) -----------------------------------------
 # A notice that keeps failing is retried with exponential backoff (base * 2**(attempt-1), capped),
