@@ -19,33 +19,12 @@ import sys
 import time
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.database import database_prepare  # noqa: E402
+
 DEFAULT_URL = "postgres://root@127.0.0.1:5432/portal_bench"
-
-
-def database_prepare(url: str, complaints: int) -> None:
-    import psycopg
-    from psycopg import sql
-
-    name = urlsplit(url).path.lstrip("/")
-    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as admin:
-        if admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is None:
-            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    from complaints.models import Complaint
-
-    have = Complaint.objects.count()
-    if have == 0:
-        call_command("seed_demo", verbosity=0)
-        have = Complaint.objects.count()
-    if have < complaints:
-        print(f"seeding {complaints - have} complaints into {name} …", flush=True)
-        call_command("seed_bulk", complaints=complaints - have)
 
 
 def main() -> None:

@@ -27,10 +27,11 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench.database import database_prepare  # noqa: E402
+
 DEFAULT_URL = "postgres://root@127.0.0.1:5432/bench_exports"
 OUT = ROOT / "var" / "bench"
 KINDS = ["baseline", "csv", "xlsx", "csv_pii", "import_export_csv", "import_export_xlsx"]
@@ -47,28 +48,6 @@ def django_setup(url: str) -> None:
     import django
 
     django.setup()
-
-
-def database_prepare(url: str, complaints: int) -> None:
-    import psycopg
-    from psycopg import sql
-
-    name = urlsplit(url).path.lstrip("/")
-    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as admin:
-        if admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is None:
-            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    from django.core.management import call_command
-
-    from complaints.models import Complaint
-
-    call_command("migrate", verbosity=0)
-    have = Complaint.objects.count()
-    if have == 0:
-        call_command("seed_demo", verbosity=0)
-        have = Complaint.objects.count()
-    if have < complaints:
-        print(f"seeding {complaints - have} complaints into {name} …", flush=True)
-        call_command("seed_bulk", complaints=complaints - have)
 
 
 def rows_upto(limit: int):  # type: ignore[no-untyped-def]

@@ -27,6 +27,7 @@ from complaints.selectors import case_visible_to, complaint_visible_to
 from .. import services
 from ..advance_timeline import advance_notice_timeline
 from ..models import (
+    PROPOSED_DECISION_FIELDS,
     AdvanceNotice,
     AdvanceNoticeDuplicate,
     AdvanceNoticeError,
@@ -56,25 +57,7 @@ class AdvanceNoticeAdmin(ScaledModelAdmin):
         (None, {"fields": ["reference", "platform", "account_handle", "puid", "platform_reference", "source"]}),
         (
             _("Proposed decision"),
-            {
-                "fields": [
-                    "decision_account",
-                    "decision_visibility",
-                    "territorial_scope",
-                    "decision_ground",
-                    "legal_ground",
-                    "tos_ground",
-                    "explanation",
-                    "content_urls",
-                    "content_text",
-                    "automated_detection",
-                    "automated_decision",
-                    "proposed_effective_date",
-                    "end_date",
-                    "authority_request",
-                    "authority_name",
-                ]
-            },
+            {"fields": list(PROPOSED_DECISION_FIELDS)},
         ),
         (
             _("Deadline and response"),

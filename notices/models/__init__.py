@@ -4,6 +4,7 @@ Transition tables live on the models; the writes that use them live in notices.s
 """
 
 from .advance import (
+    PROPOSED_DECISION_FIELDS,
     AdvanceNotice,
     AdvanceNoticeDuplicate,
     AdvanceNoticeError,
@@ -29,6 +30,7 @@ from .letters import (
 from .outbox import Channel, InvalidTransition, Notice, NoticeKind, notice_kind_label
 
 __all__ = [
+    "PROPOSED_DECISION_FIELDS",
     "AdvanceNotice",
     "AdvanceNoticeDuplicate",
     "AdvanceNoticeError",

@@ -105,6 +105,27 @@ def decision_key(*, decision_account: str, decision_visibility: list[str]) -> st
     return "|".join([decision_account or "-", *sorted(decision_visibility)])
 
 
+# The decision a platform proposes, in the DSA statement-of-reasons order: what it may submit, and
+# what the admin shows under "Proposed decision".
+PROPOSED_DECISION_FIELDS = (
+    "decision_account",
+    "decision_visibility",
+    "territorial_scope",
+    "decision_ground",
+    "legal_ground",
+    "tos_ground",
+    "explanation",
+    "content_urls",
+    "content_text",
+    "automated_detection",
+    "automated_decision",
+    "proposed_effective_date",
+    "end_date",
+    "authority_request",
+    "authority_name",
+)
+
+
 class AdvanceNotice(models.Model):
     """A platform's notice that it intends to act against an account, and the regulator's answer."""
 

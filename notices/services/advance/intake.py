@@ -20,6 +20,7 @@ from complaints.services import reference_next
 
 from ... import selectors
 from ...models import (
+    PROPOSED_DECISION_FIELDS,
     AdvanceNotice,
     AdvanceNoticeDuplicate,
     AdvanceNoticeError,
@@ -32,21 +33,7 @@ SUBMIT_FIELDS = frozenset(
     {
         "account_handle",
         "puid",
-        "decision_account",
-        "decision_visibility",
-        "territorial_scope",
-        "decision_ground",
-        "legal_ground",
-        "tos_ground",
-        "explanation",
-        "content_urls",
-        "content_text",
-        "automated_detection",
-        "automated_decision",
-        "proposed_effective_date",
-        "end_date",
-        "authority_request",
-        "authority_name",
+        *PROPOSED_DECISION_FIELDS,
         "received_at",
         "platform_reference",
         "emergency",
