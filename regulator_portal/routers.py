@@ -28,6 +28,11 @@ def reports_alias() -> str:
 
 class ReportsRouter:
     def db_for_read(self, model: type[Model], **hints: Any) -> str | None:
+        # An object read again (refresh_from_db, a related row) is read where it came from: a job the
+        # worker has just finished on the primary must not be re-read from a standby that lags behind.
+        instance = hints.get("instance")
+        if instance is not None and instance._state.db:
+            return str(instance._state.db)
         return reports_alias() if model._meta.app_label == REPORTS else None
 
     def db_for_write(self, model: type[Model], **hints: Any) -> str | None:

@@ -89,7 +89,7 @@ def test_an_export_file_and_a_reply_attachment_land_in_the_bucket_and_no_private
         "from notices.models import ReplyAttachment\n"
         "from reports.models import ExportJob\n"
         "from reports.tasks import export_job_run_task\n"
-        "job = ExportJob.objects.latest('pk')\n"
+        "job = ExportJob.objects.using('default').latest('pk')\n"
         "status = export_job_run_task.run(job.pk)\n"
         "job.refresh_from_db()\n"
         "storage = ReplyAttachment._meta.get_field('file').storage\n"
