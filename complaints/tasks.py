@@ -5,8 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.conf import settings
 
-from .models import Case
-from .services import case_autoassign_new, case_autoassign_sweep, case_escalate_overdue
+from .services import case_autoassign_sweep, case_escalate_overdue
 
 
 # Routed to the "long" queue with the rest of complaints.tasks (CELERY_TASK_ROUTES): a sweep over
@@ -18,8 +17,8 @@ def cases_escalate_overdue_task() -> int:
 
 # Routed to "default" (CELERY_TASK_ROUTES): a new case waits seconds, not behind a long sweep.
 @shared_task(ignore_result=True)
-def case_autoassign_task(case_id: int) -> None:
-    case_autoassign_new(case=Case(pk=case_id))
+def cases_autoassign_task() -> int:
+    return case_autoassign_sweep(older_than_seconds=0)
 
 
 @shared_task(ignore_result=True)

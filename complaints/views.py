@@ -120,19 +120,25 @@ class _SlotRequest:
         return getattr(self._request, name)
 
 
-def _blank_form_page(request: HttpRequest) -> HttpResponse:
+def _blank_form() -> ComplaintForm:
     # The language of the page is the best guess at the language the citizen wants us to write in.
-    form = ComplaintForm(initial={"preferred_language": get_language()})
+    return ComplaintForm(initial={"preferred_language": get_language()})
+
+
+def _blank_form_page(request: HttpRequest) -> HttpResponse:
     if settings.DEBUG or request.META.get("QUERY_STRING"):
-        return render(request, "complaints/new.html", {"form": form})
+        return render(request, "complaints/new.html", {"form": _blank_form()})
     key = (get_language(), request.path)
     # The platform list is the page's only content from the database: one small query tells whether
     # a platform was added, renamed or withdrawn since the page was kept, in this or any other process.
-    platforms = tuple(form.fields["platform"].queryset.values_list("pk", "name"))  # type: ignore[attr-defined]
+    # The form (twenty fields copied from the class) is only built when the page has to be rendered.
+    choices = ComplaintForm.base_fields["platform"].queryset  # type: ignore[attr-defined]
+    platforms = tuple(choices.values_list("pk", "name"))
     kept = _BLANK_PAGES.get(key)
     if kept is not None and kept[0] == platforms:
         page = kept[1]
     else:
+        form = _blank_form()
         context = {"form": form, "csrf_token": _CSRF_SLOT, "request": _SlotRequest(request)}
         page = render_to_string("complaints/new.html", context, request=request)
         _BLANK_PAGES[key] = (platforms, page)

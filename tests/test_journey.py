@@ -15,7 +15,7 @@ import pytest
 from django.core import mail
 
 from complaints.models import Case, CaseEvent, Complaint
-from complaints.tasks import case_autoassign_task
+from complaints.tasks import cases_autoassign_task
 from notices.models import Letter, Notice
 from notices.tasks import notice_send_task
 from tests.browser import PHONE
@@ -69,7 +69,7 @@ def test_a_complaint_filed_in_urdu_ends_with_its_outcome_on_the_tracking_page(
     complaint = Complaint.objects.select_related("case").get(reference=reference)
     # Assignment runs after the request, in a worker (tests/cases/test_assignment_worker.py); here
     # its task runs in this process, as the notices below do.
-    case_autoassign_task.apply((complaint.case_id,))
+    cases_autoassign_task.apply()
     case = Case.objects.get(pk=complaint.case_id)
     assert (complaint.status, case.assigned_to) == (Complaint.Status.RECEIVED, ayesha)  # X team: hers
 

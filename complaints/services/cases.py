@@ -218,28 +218,39 @@ def case_autoassign_new(*, case: Case) -> User | None:
 # After a failed publish, later submissions skip the broker this long instead of each paying a timeout.
 PUBLISH_PAUSE_SECONDS = 5.0
 _publish_paused_until = 0.0
+# Until then, an assignment task this process published has yet to run.
+_batch_published_until = 0.0
 
 
 def case_autoassign_publish(*, case_id: int) -> None:
-    """After a submission commits: hand its new case to a worker. Never raises, never holds the citizen.
+    """After a submission commits: have a worker assign its new case. Never raises, never holds the citizen.
 
-    With the broker down, one quick connection attempt fails and publishing pauses for a few
-    seconds; the case stays unassigned until case_autoassign_sweep (beat) picks it up.
+    One task assigns every new case still unassigned, so under a campaign a process publishes at
+    most one every CASE_AUTOASSIGN_BATCH_SECONDS: the task it published runs that long after, so it
+    finds this case, committed before the decision, and any case this process skips publishing
+    for until then. With the broker down, one quick connection attempt fails and publishing pauses
+    for a few seconds; the case stays unassigned until case_autoassign_sweep (beat) picks it up.
     """
-    global _publish_paused_until
+    global _publish_paused_until, _batch_published_until
     # Imported here because tasks.py imports this package.
-    from ..tasks import case_autoassign_task
+    from ..tasks import cases_autoassign_task
 
-    if time.monotonic() < _publish_paused_until:
+    now = time.monotonic()
+    if now < _publish_paused_until:
         return
     try:
         if current_app.conf.task_always_eager:
-            case_autoassign_task.delay(case_id)
+            cases_autoassign_task.delay()  # runs here, now that the commit is done
             return
+        if now < _batch_published_until:
+            return
+        window = settings.CASE_AUTOASSIGN_BATCH_SECONDS
         connection: Connection
         with current_app.pool.acquire(block=True, timeout=2) as connection:  # type: ignore[assignment]
             connection.ensure_connection(max_retries=1, interval_start=0, interval_step=0, interval_max=0, timeout=1)
-            case_autoassign_task.apply_async((case_id,), connection=connection, retry=False)  # type: ignore[call-arg]
+            cases_autoassign_task.apply_async(countdown=window, connection=connection, retry=False)  # type: ignore[call-arg]
+        # A little less than the countdown: the worker's clock, not this one, decides when it runs.
+        _batch_published_until = now + 0.8 * window
     except Exception:  # any broker failure: the sweep assigns the case later
         _publish_paused_until = time.monotonic() + PUBLISH_PAUSE_SECONDS
         logger.warning("case %s not published for assignment; the sweep will assign it", case_id, exc_info=True)
@@ -252,6 +263,7 @@ def case_autoassign_sweep(*, older_than_seconds: float, limit: int = 500) -> int
     as soon as someone is back. Returns how many cases were assigned.
     """
     cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+    # Oldest first: under a campaign, cases are handed out in the order they were opened.
     pending = (
         Case.objects.filter(status=Case.Status.NEW, assigned_to__isnull=True, opened_at__lt=cutoff)
         .order_by("opened_at")

@@ -161,7 +161,7 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "notices.tasks.*": {"queue": "notices"},
     # A new case's assignment is seconds-sensitive: never queued behind a long sweep.
-    "complaints.tasks.case_autoassign_task": {"queue": "default"},
+    "complaints.tasks.cases_autoassign_task": {"queue": "default"},
     "complaints.tasks.*": {"queue": "long"},
     "reports.tasks.*": {"queue": "long"},
 }
@@ -361,6 +361,9 @@ COMPLAINT_FLOOD_RATE_PER_IP = env.str("COMPLAINT_FLOOD_RATE_PER_IP", default="60
 COMPLAINT_RATE_PER_CNIC = env.str("COMPLAINT_RATE_PER_CNIC", default="3/d")
 # A new case still unassigned this long after it opened lost its assignment task: beat assigns it.
 CASE_AUTOASSIGN_SWEEP_AFTER_SECONDS = env.int("CASE_AUTOASSIGN_SWEEP_AFTER_SECONDS", default=60)
+# A new case is assigned this long after the first submission that publishes the task; the ones each
+# web process files meanwhile go with it (one task per process and window, not one per case).
+CASE_AUTOASSIGN_BATCH_SECONDS = env.float("CASE_AUTOASSIGN_BATCH_SECONDS", default=0.5)
 TRACK_RATE_PER_IP = env.str("TRACK_RATE_PER_IP", default="20/h")
 # Admin searches by a complainant's CNIC or mobile, per member of staff: each is logged, and the cap
 # stops anyone walking the number space even with the permission.

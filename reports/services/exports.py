@@ -6,6 +6,7 @@ import logging
 import secrets
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import IO, Any
@@ -13,7 +14,7 @@ from typing import IO, Any
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.files import File
-from django.db import transaction
+from django.db import connections, transaction
 from django.db.models import Model, Q, QuerySet
 from django.utils import timezone
 
@@ -68,15 +69,28 @@ def export_log_write(
     return log
 
 
-def export_rows(spec: DatasetSpec, queryset: QuerySet[Model], *, with_pii: bool) -> Iterator[list[Any]]:
-    """The cells, from a server-side cursor inside a transaction.
+@contextmanager
+def _snapshot(queryset: QuerySet[Model]) -> Iterator[None]:
+    """One transaction, and on PostgreSQL one snapshot, for an export's count and its rows.
 
-    In autocommit mode PostgreSQL would open the cursor WITH HOLD and materialise the whole result
-    on the server before the first row; inside a transaction it streams. It also makes the export
-    one consistent snapshot.
+    In autocommit mode PostgreSQL would open the server-side cursor WITH HOLD and materialise the
+    whole result on the server before the first row; inside a transaction it streams. REPEATABLE
+    READ makes the count taken first (an XLSX needs it to lay out its sheets) agree with the rows,
+    whatever is filed meanwhile. Inside a caller's transaction, that transaction decides.
     """
-    queryset = export_rows_source(queryset)
+    connection = connections[queryset.db]
+    outermost = not connection.in_atomic_block
     with transaction.atomic(using=queryset.db):
+        if outermost and connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        yield
+
+
+def export_rows(spec: DatasetSpec, queryset: QuerySet[Model], *, with_pii: bool) -> Iterator[list[Any]]:
+    """The cells, from a server-side cursor inside one snapshot."""
+    queryset = export_rows_source(queryset)
+    with _snapshot(queryset):
         yield from spec.rows(queryset, with_pii=with_pii, chunk_size=settings.EXPORT_CHUNK_ROWS)
 
 
@@ -92,10 +106,14 @@ def export_write(
 ) -> int:
     """Write the export to a file object; returns the number of data rows."""
     columns = spec.columns_for(with_pii=with_pii)
-    rows = export_rows(spec, queryset, with_pii=with_pii)
-    if fmt == Format.XLSX:
-        return writers.xlsx_write(out, columns, rows, progress=progress, sheet_rows=sheet_rows)
-    return writers.csv_write(out, columns, rows, progress=progress)
+    if fmt != Format.XLSX:
+        return writers.csv_write(out, columns, export_rows(spec, queryset, with_pii=with_pii), progress=progress)
+    source = export_rows_source(queryset)
+    with _snapshot(source):
+        rows = spec.rows(source, with_pii=with_pii, chunk_size=settings.EXPORT_CHUNK_ROWS)
+        return writers.xlsx_write(
+            out, columns, rows, total=source.count(), progress=progress, sheet_rows=sheet_rows
+        )
 
 
 @dataclass

@@ -29,7 +29,7 @@ def x_team(x_platform):
 @pytest.fixture(autouse=True)
 def _tasks_run_here():
     # The path a submission takes in production, minus the broker: the commit's callback publishes
-    # case_autoassign_task, which Celery then runs in this process.
+    # cases_autoassign_task, which Celery then runs in this process.
     eager = current_app.conf.task_always_eager
     current_app.conf.task_always_eager = True
     yield
@@ -139,20 +139,21 @@ def test_a_caseworker_without_a_staff_profile_is_present_and_generalist(db, x_pl
 
 
 def test_a_second_run_of_the_task_changes_nothing(ayesha, x_platform):
-    from complaints.tasks import case_autoassign_task
+    from complaints.tasks import cases_autoassign_task
 
     case = complaint_create(account_handle="twice").case
-    case_autoassign_task(case.pk)
+    assert cases_autoassign_task() == 0
     assert case.events.filter(kind=CaseEvent.Kind.ASSIGNED).count() == 1
 
 
 def test_a_case_whose_task_was_lost_is_assigned_by_the_sweep(ayesha, x_platform, monkeypatch, caplog):
     from complaints.services import cases as case_services
-    from complaints.tasks import case_autoassign_task, cases_autoassign_sweep_task
+    from complaints.tasks import cases_autoassign_sweep_task, cases_autoassign_task
 
     current_app.conf.task_always_eager = False
     monkeypatch.setattr(case_services, "_publish_paused_until", 0.0)
-    monkeypatch.setattr(case_autoassign_task, "apply_async", lambda *a, **k: (_ for _ in ()).throw(OSError("down")))
+    monkeypatch.setattr(case_services, "_batch_published_until", 0.0)
+    monkeypatch.setattr(cases_autoassign_task, "apply_async", lambda *a, **k: (_ for _ in ()).throw(OSError("down")))
     with TestCase.captureOnCommitCallbacks(execute=True):
         case = complaint_submit(data=complaint_data(account_handle="lost"), evidence=[]).case
     assert "the sweep will assign it" in caplog.text

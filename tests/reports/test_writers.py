@@ -42,7 +42,7 @@ def _rows(n: int) -> list[list]:
 
 def test_an_xlsx_past_the_sheet_limit_continues_on_further_sheets_each_with_the_header():
     out = io.BytesIO()
-    written = xlsx_write(out, COLUMNS, _rows(5), sheet_rows=2)
+    written = xlsx_write(out, COLUMNS, _rows(5), total=5, sheet_rows=2)
 
     sheets = xlsx_sheets(out.getvalue())
     assert written == 5
@@ -57,18 +57,18 @@ def test_an_xlsx_past_the_sheet_limit_continues_on_further_sheets_each_with_the_
 
 def test_an_xlsx_exactly_at_the_limit_needs_no_second_sheet_and_an_empty_one_still_has_its_header():
     out = io.BytesIO()
-    xlsx_write(out, COLUMNS, _rows(2), sheet_rows=2)
+    xlsx_write(out, COLUMNS, _rows(2), total=2, sheet_rows=2)
     assert list(xlsx_sheets(out.getvalue())) == ["Data", "Dictionary"]
 
     empty = io.BytesIO()
-    assert xlsx_write(empty, COLUMNS, [], sheet_rows=2) == 0
+    assert xlsx_write(empty, COLUMNS, [], total=0, sheet_rows=2) == 0
     assert [list(row) for row in xlsx_sheets(empty.getvalue())["Data"]] == [["Name", "Day", "N"]]
 
 
 def test_text_that_looks_like_a_formula_is_never_a_formula_cell_even_unneutralised():
     # The datasets neutralise first; the writer alone still writes text as text.
     out = io.BytesIO()
-    xlsx_write(out, COLUMNS, [["=1+1", None, None]])
+    xlsx_write(out, COLUMNS, [["=1+1", None, None]], total=1)
     assert xlsx_formula_cells(out.getvalue()) == []
 
 
@@ -77,3 +77,25 @@ def test_csv_comes_out_in_batches_and_reads_back_whole():
     assert len(chunks) > 2
     rows = csv_rows(b"".join(chunks))
     assert rows[0] == ["Name", "Day", "N"] and len(rows) == 4501 and rows[-1] == ["person 4499", "2026-01-20", "4499"]
+
+
+def test_a_count_that_fell_short_of_the_rows_drops_none_of_them():
+    # The count and the rows come from one snapshot; if they ever disagreed, the last sheet takes
+    # the rest rather than losing rows.
+    out = io.BytesIO()
+    assert xlsx_write(out, COLUMNS, _rows(5), total=2, sheet_rows=2) == 5
+    sheets = xlsx_sheets(out.getvalue())
+    assert list(sheets) == ["Data", "Dictionary"]
+    assert [row[0] for row in sheets["Data"][1:]] == [f"person {i}" for i in range(5)]
+
+
+def test_the_dictionary_sheet_defines_every_column_and_headers_are_bold():
+    out = io.BytesIO()
+    xlsx_write(out, COLUMNS, _rows(1), total=1)
+    sheets = xlsx_sheets(out.getvalue())
+    assert sheets["Dictionary"][0] == ["Column", "Definition", "PII"]
+    assert [row[:2] for row in sheets["Dictionary"][1:]] == [["Name", "A name."], ["Day", "A day."], ["N", "A count."]]
+    import openpyxl
+
+    book = openpyxl.load_workbook(io.BytesIO(out.getvalue()))
+    assert all(cell.font.b for cell in book["Data"][1])
