@@ -99,6 +99,15 @@ def notices_stuck_sending(*, claimed_before: datetime, limit: int) -> list[int]:
     )
 
 
+def notices_queued(*, kind: str, limit: int) -> list[int]:
+    """Notices of ``kind`` waiting for their first send, oldest first."""
+    return list(
+        Notice.objects.filter(kind=kind, status=Notice.Status.QUEUED, next_attempt_at__lte=timezone.now())
+        .order_by("next_attempt_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
 def notices_due_for_publish(*, due_before: datetime, limit: int) -> list[int]:
     return list(
         Notice.objects.filter(status__in=Notice.CLAIMABLE, next_attempt_at__lte=due_before)

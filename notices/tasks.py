@@ -24,6 +24,11 @@ def notice_send_task(self: Any, notice_id: int) -> str:
 
 
 @shared_task(ignore_result=True)
+def acknowledgements_send_task() -> dict[str, int]:
+    return services.acknowledgements_send()
+
+
+@shared_task(ignore_result=True)
 def notice_sweep_task() -> dict[str, int]:
     return services.notice_sweep()
 

@@ -30,6 +30,16 @@ def _clean_cache():
 
 
 @pytest.fixture(autouse=True)
+def _publishing_fresh(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test inherits another's publishing state: a pause after a failed publish, or a batch task
+    published a moment ago that would make this test's submissions skip publishing their own."""
+    monkeypatch.setattr("complaints.services.cases._publish_paused_until", 0.0)
+    monkeypatch.setattr("complaints.services.cases._batch_published_until", 0.0)
+    monkeypatch.setattr("notices.services.outbox._publish_paused_until", 0.0)
+    monkeypatch.setattr("notices.services.acknowledgement._batch_published_until", 0.0)
+
+
+@pytest.fixture(autouse=True)
 def _roles_and_letter_templates(request: pytest.FixtureRequest) -> None:
     """The role groups with their permissions, and the seeded letter templates, for every database test.
 

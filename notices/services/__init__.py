@@ -4,7 +4,7 @@ advance notices and webhook pushes.
 The public names are re-exported here so callers keep writing ``from notices import services``.
 """
 
-from .acknowledgement import citizen_acknowledge
+from .acknowledgement import acknowledgements_publish, acknowledgements_send, citizen_acknowledge
 from .advance import (
     advance_notice_approve,
     advance_notice_assign,
@@ -67,6 +67,8 @@ __all__ = [
     "SendResult",
     "case_overdue_notify",
     "case_status_notify",
+    "acknowledgements_publish",
+    "acknowledgements_send",
     "citizen_acknowledge",
     "citizen_notify",
     "idempotency_nonce",

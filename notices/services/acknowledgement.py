@@ -7,13 +7,22 @@ about the same account, as one statement with two data-modifying CTEs. The rows 
 complaint's transaction (an accepted complaint is never without its acknowledgement); their subject
 and body stay empty until the worker renders them at send time (``citizen_render_queued``) and stores
 them, encrypted like every notice body.
+
+Under a campaign the worker sends them in batches (``acknowledgements_send``): a web process
+publishes one batch task per ``NOTICE_ACK_BATCH_SECONDS`` rather than one task per notice, so the
+worker's per-task cost is paid once for many submissions. A batch claims each row as any send
+does (``notice_send``), so a second batch, the sweeper's per-notice publish or a redelivered message
+never sends one twice.
 """
 
 from __future__ import annotations
 
-from functools import partial
+import logging
+import time
+from collections import Counter
 from typing import Any
 
+from celery import current_app
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
@@ -24,9 +33,15 @@ from .. import selectors
 from ..models import AdvanceNotice, Channel, Notice
 from .advance import advance_notice_link
 from .citizen import citizen_notify
-from .outbox import notice_publish
+from .outbox import notice_send, publishing_pause, publishing_paused, task_publish
+
+logger = logging.getLogger(__name__)
 
 KIND = "acknowledgement"
+# A batch sends at most this many; a fuller outbox gets the next batch published at once.
+BATCH_LIMIT = 500
+# Until then, a batch task this process published has yet to run.
+_batch_published_until = 0.0
 
 _SQL = """
 WITH notice AS (
@@ -96,10 +111,65 @@ def citizen_acknowledge(*, complaint: Complaint) -> list[int]:
         cursor.execute(_SQL, params)
         rows = cursor.fetchall()
     queued = [notice_id for notice_id, _advance in rows if notice_id is not None]
-    for notice_id in queued:
-        transaction.on_commit(partial(notice_publish, notice_id=notice_id))
+    if queued:
+        transaction.on_commit(acknowledgements_publish)
     # A complaint about an account that had an advance notice shows that notice to its caseworker.
     advance = [advance_id for _notice, advance_id in rows if advance_id is not None]
     for notice in AdvanceNotice.objects.filter(pk__in=advance).order_by("response_due_at", "pk"):
         advance_notice_link(notice=notice, complaint=complaint)
     return queued
+
+
+def acknowledgements_publish() -> None:
+    """After a submission commits: have a worker send its acknowledgement. Never raises.
+
+    The batch task runs NOTICE_ACK_BATCH_SECONDS after its publish, so it finds this notice, committed
+    before the decision, and those of the submissions this process skips publishing for until then.
+    A lost publish leaves the rows QUEUED for the sweeper, as any notice's.
+    """
+    global _batch_published_until
+    from ..tasks import acknowledgements_send_task  # tasks.py imports this package
+
+    now = time.monotonic()
+    if publishing_paused() or (now < _batch_published_until and not current_app.conf.task_always_eager):
+        return
+    window = settings.NOTICE_ACK_BATCH_SECONDS
+    try:
+        task_publish(acknowledgements_send_task, countdown=window)
+    except Exception:  # any broker failure: the rows stay QUEUED and notice_sweep publishes them later
+        logger.warning("acknowledgements not published; the sweeper will publish them", exc_info=True)
+        publishing_pause()
+        return
+    # A little less than the countdown: the worker's clock, not this one, decides when it runs.
+    _batch_published_until = now + 0.8 * window
+
+
+def acknowledgements_send(*, limit: int = BATCH_LIMIT) -> dict[str, int]:
+    """Send the queued acknowledgements, oldest first; returns how many ended in each status.
+
+    The channel's rate limit ends the batch, which is published again once it allows more; a notice
+    whose send failed goes on with its own retries (notice_send_task), as any notice does.
+    """
+    from ..tasks import acknowledgements_send_task, notice_send_task  # tasks.py imports this package
+
+    due = selectors.notices_queued(kind=KIND, limit=limit)
+    outcomes: Counter[str] = Counter()
+    again: float | None = 0 if len(due) == limit else None
+    for notice_id in due:
+        result = notice_send(notice_id=notice_id)
+        outcomes[result.status] += 1
+        if result.status == "THROTTLED":
+            again = result.retry_in
+            break
+        if result.retry_in is not None:
+            _publish_quietly(notice_send_task, (notice_id,), countdown=result.retry_in)
+    if again is not None:
+        _publish_quietly(acknowledgements_send_task, countdown=again)
+    return dict(outcomes)
+
+
+def _publish_quietly(task: Any, args: tuple[Any, ...] = (), *, countdown: float | None) -> None:
+    try:
+        task_publish(task, args, countdown=countdown)
+    except Exception:  # the rows stay QUEUED or FAILED, and the sweeper publishes them when due
+        logger.warning("a retry of the acknowledgements was not published; the sweeper will", exc_info=True)

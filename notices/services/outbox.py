@@ -12,10 +12,11 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 from datetime import timedelta
 from functools import partial
 
-from celery import current_app
+from celery import Task, current_app
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.cache import cache
@@ -64,12 +65,37 @@ _publish_paused_until = 0.0
 
 def notice_publish(*, notice_id: int) -> None:
     """Hand a notice to Celery after a commit. Never raises: a lost publish is the sweeper's to repair."""
-    global _publish_paused_until
-    if time.monotonic() < _publish_paused_until:
+    if publishing_paused():
         logger.info("notice %s not published (broker down a moment ago); the sweeper will publish it", notice_id)
         return
     if not _publish(notice_id):
-        _publish_paused_until = time.monotonic() + PUBLISH_PAUSE_SECONDS
+        publishing_pause()
+
+
+def publishing_paused() -> bool:
+    return time.monotonic() < _publish_paused_until
+
+
+def publishing_pause() -> None:
+    global _publish_paused_until
+    _publish_paused_until = time.monotonic() + PUBLISH_PAUSE_SECONDS
+
+
+def task_publish(task: Task, args: tuple[Any, ...] = (), *, countdown: float | None = None) -> None:
+    """Publish ``task`` from a request or a worker; raises if the broker fails.
+
+    With Redis down, kombu's default connect and publish retries hold the caller (a citizen's
+    request) for about six seconds. One quick connection attempt and no publish retry instead.
+    """
+    if current_app.conf.task_always_eager:
+        # The embedded default has no broker: the task runs here, now that the commit is done.
+        task.delay(*args)
+        return
+    connection: Connection
+    with current_app.pool.acquire(block=True, timeout=2) as connection:  # type: ignore[assignment]
+        connection.ensure_connection(max_retries=1, interval_start=0, interval_step=0, interval_max=0, timeout=1)
+        # celery-types lacks apply_async's documented ``connection`` argument.
+        task.apply_async(args, countdown=countdown, connection=connection, retry=False)  # type: ignore[call-arg]
 
 
 def _publish(notice_id: int) -> bool:
@@ -77,18 +103,7 @@ def _publish(notice_id: int) -> bool:
     from ..tasks import notice_send_task
 
     try:
-        if current_app.conf.task_always_eager:
-            # The embedded default has no broker: the task runs here, now that the commit is done.
-            notice_send_task.delay(notice_id)
-            return True
-        # With Redis down, kombu's default connect and publish retries hold the caller (a citizen's
-        # request) for about six seconds. One quick connection attempt and no publish retry instead:
-        # fail at once and leave the row QUEUED for the sweeper.
-        connection: Connection
-        with current_app.pool.acquire(block=True, timeout=2) as connection:  # type: ignore[assignment]
-            connection.ensure_connection(max_retries=1, interval_start=0, interval_step=0, interval_max=0, timeout=1)
-            # celery-types lacks apply_async's documented ``connection`` argument.
-            notice_send_task.apply_async((notice_id,), connection=connection, retry=False)  # type: ignore[call-arg]
+        task_publish(notice_send_task, (notice_id,))
     except Exception:  # any broker failure: the row stays QUEUED and notice_sweep publishes it later
         logger.warning("notice %s not published; the sweeper will publish it", notice_id, exc_info=True)
         return False

@@ -51,6 +51,9 @@ NOTICE_SENDING_TIMEOUT_SECONDS = env.int("NOTICE_SENDING_TIMEOUT_SECONDS", defau
 # lost, e.g. Redis was down at commit time). Re-publishing a message that is merely waiting in a long
 # queue costs one extra, harmless task: the claim makes the second run a no-op.
 NOTICE_REPUBLISH_AFTER_SECONDS = env.int("NOTICE_REPUBLISH_AFTER_SECONDS", default=2 * 60)
+# A citizen's acknowledgement is sent this long after the first submission that publishes the batch;
+# the ones a web process queues meanwhile go with it (one task per process and interval, not per notice).
+NOTICE_ACK_BATCH_SECONDS = env.float("NOTICE_ACK_BATCH_SECONDS", default=0.5)
 # Sends per second per channel, across all workers (a fixed one-second window counted in the cache).
 NOTICE_RATE_LIMITS = {
     "EMAIL": env.int("NOTICE_EMAIL_PER_SECOND", default=50),

@@ -147,12 +147,9 @@ def test_a_second_run_of_the_task_changes_nothing(ayesha, x_platform):
 
 
 def test_a_case_whose_task_was_lost_is_assigned_by_the_sweep(ayesha, x_platform, monkeypatch, caplog):
-    from complaints.services import cases as case_services
     from complaints.tasks import cases_autoassign_sweep_task, cases_autoassign_task
 
     current_app.conf.task_always_eager = False
-    monkeypatch.setattr(case_services, "_publish_paused_until", 0.0)
-    monkeypatch.setattr(case_services, "_batch_published_until", 0.0)
     monkeypatch.setattr(cases_autoassign_task, "apply_async", lambda *a, **k: (_ for _ in ()).throw(OSError("down")))
     with TestCase.captureOnCommitCallbacks(execute=True):
         case = complaint_submit(data=complaint_data(account_handle="lost"), evidence=[]).case

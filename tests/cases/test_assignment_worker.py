@@ -14,15 +14,6 @@ from tests.notices.conftest import worker_start
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
 
 
-@pytest.fixture(autouse=True)
-def _publishing_not_paused(monkeypatch):
-    # An earlier test's failed publish must not make this one skip the broker.
-    from complaints.services import cases
-
-    monkeypatch.setattr(cases, "_publish_paused_until", 0.0)
-    monkeypatch.setattr(cases, "_batch_published_until", 0.0)
-
-
 def test_the_worker_assigns_a_filed_complaints_case_within_seconds(client, x_platform, ayesha):
     worker = worker_start(broker_url=settings.CELERY_BROKER_URL, email_url="dummymail://")
     try:

@@ -45,12 +45,6 @@ def _sms_in_memory(settings: Any) -> Iterator[None]:
     LocmemBackend.outbox.clear()
 
 
-@pytest.fixture(autouse=True)
-def _publishing_not_paused(monkeypatch: pytest.MonkeyPatch) -> None:
-    # A test that makes publishing fail must not pause it for the next test.
-    monkeypatch.setattr("notices.services.outbox._publish_paused_until", 0.0)
-
-
 # --- SMTP ----------------------------------------------------------------------------------------
 
 

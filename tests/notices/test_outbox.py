@@ -6,6 +6,7 @@ from datetime import timedelta
 from unittest import mock
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
@@ -24,15 +25,15 @@ def test_acknowledgement_is_queued_in_the_submission_and_published_only_after_co
     django_capture_on_commit_callbacks,
 ):
     with (
-        mock.patch("notices.tasks.notice_send_task.apply_async") as publish,
+        mock.patch("notices.tasks.acknowledgements_send_task.apply_async") as publish,
         django_capture_on_commit_callbacks(execute=True) as callbacks,
     ):
         complaint = complaint_create(preferred_language="en")
         notice = Notice.objects.get(complaint=complaint)
         assert publish.call_count == 0  # nothing leaves before the commit
     # The submission's other callback publishes its new case for assignment (complaints.tasks).
-    assert len([c for c in callbacks if getattr(c, "func", None) is services.notice_publish]) == 1
-    assert publish.call_args.args == ((notice.pk,),)
+    assert callbacks.count(services.acknowledgements_publish) == 1
+    assert publish.call_args.kwargs["countdown"] == settings.NOTICE_ACK_BATCH_SECONDS
     assert notice.kind == "acknowledgement"
     assert notice.channel == Channel.EMAIL
     assert CaseEvent.objects.filter(case=complaint.case, kind=CaseEvent.Kind.NOTICE).count() == 1
@@ -66,18 +67,20 @@ def test_nothing_is_published_when_the_submission_rolls_back(django_capture_on_c
 
 def test_a_publish_failure_is_logged_and_the_submission_still_succeeds(django_capture_on_commit_callbacks, caplog):
     with (
-        mock.patch("notices.tasks.notice_send_task.apply_async", side_effect=ConnectionError("redis down")),
+        mock.patch("notices.tasks.acknowledgements_send_task.apply_async", side_effect=ConnectionError("redis down")),
         django_capture_on_commit_callbacks(execute=True),
     ):
         complaint = complaint_create()
     notice = Notice.objects.get(complaint=complaint)
     assert notice.status == Notice.Status.QUEUED
-    assert "the sweeper will publish it" in caplog.text
+    assert "the sweeper will publish them" in caplog.text
 
 
 def test_after_a_failed_publish_the_rest_of_a_batch_is_left_to_the_sweeper(django_capture_on_commit_callbacks):
     with (
-        mock.patch("notices.tasks.notice_send_task.apply_async", side_effect=TimeoutError("unreachable")) as publish,
+        mock.patch(
+            "notices.tasks.acknowledgements_send_task.apply_async", side_effect=TimeoutError("unreachable")
+        ) as publish,
         django_capture_on_commit_callbacks(execute=True),
         transaction.atomic(),
     ):
@@ -85,6 +88,47 @@ def test_after_a_failed_publish_the_rest_of_a_batch_is_left_to_the_sweeper(djang
             complaint_create(account_handle=f"batch{i}")
     assert publish.call_count == 1  # one slow failure, not five
     assert Notice.objects.filter(status="QUEUED").count() == 5
+
+
+def test_a_burst_of_submissions_publishes_one_batch_that_sends_each_acknowledgement_once(
+    django_capture_on_commit_callbacks, monkeypatch
+):
+    with mock.patch("notices.tasks.acknowledgements_send_task.apply_async") as publish:
+        for i in range(3):
+            with django_capture_on_commit_callbacks(execute=True):
+                complaint_create(account_handle=f"burst{i}", preferred_language="en")
+        assert publish.call_count == 1  # the batch published for the first runs after the other two
+        # Once that batch has run, the next submission publishes the next one.
+        monkeypatch.setattr("notices.services.acknowledgement._batch_published_until", 0.0)
+        with django_capture_on_commit_callbacks(execute=True):
+            complaint_create(account_handle="after", preferred_language="en")
+        assert publish.call_count == 2
+
+    assert services.acknowledgements_send() == {"SENT": 4}
+    assert services.acknowledgements_send() == {}  # a second batch, or a redelivered one, sends nothing
+    assert sorted(m.to[0] for m in mail.outbox) == ["farah@example.pk"] * 4
+    assert [n.status for n in Notice.objects.order_by("pk")] == ["SENT"] * 4
+
+
+def test_a_batch_stops_at_the_rate_limit_and_is_published_again_after_the_wait(settings):
+    settings.NOTICE_RATE_LIMITS = {**settings.NOTICE_RATE_LIMITS, "EMAIL": 2}
+    for i in range(3):
+        complaint_create(account_handle=f"limited{i}", preferred_language="en")
+    with mock.patch("notices.tasks.acknowledgements_send_task.apply_async") as again:
+        assert services.acknowledgements_send() == {"SENT": 2, "THROTTLED": 1}
+    assert again.call_args.kwargs["countdown"] == 1.0
+    assert Notice.objects.filter(status="QUEUED").count() == 1
+
+
+def test_a_failed_send_in_a_batch_goes_on_with_its_own_retries():
+    notice = Notice.objects.get(complaint=complaint_create())
+    with (
+        mock.patch("notices.services.outbox.EmailMessage.send", side_effect=OSError("connection refused")),
+        mock.patch("notices.tasks.notice_send_task.apply_async") as retry,
+    ):
+        assert services.acknowledgements_send() == {"FAILED": 1}
+    assert retry.call_args.args == ((notice.pk,),)
+    assert retry.call_args.kwargs["countdown"] > 0
 
 
 def test_citizen_without_email_gets_an_sms_in_urdu():
