@@ -39,6 +39,7 @@ class FailOpenRedisCache(RedisCache):
         super().__init__(server, params)
         self._local = LocMemCache(LOCAL_NAME, {"OPTIONS": {"MAX_ENTRIES": LOCAL_MAX_ENTRIES}})
         self._down_until = 0.0
+        self._pipeline_client: Any = None
 
     def _fail_open(self, method: str, *args: Any) -> Any:
         # While Redis is known to be down, go straight to the local counter: each attempt to reach it
@@ -68,8 +69,12 @@ class FailOpenRedisCache(RedisCache):
         return list(self._fail_open("_incr_windows", counts))
 
     def _redis_incr_windows(self, counts: Sequence[tuple[str, int, int]]) -> list[int]:
-        client = self._cache.get_client(write=True)
-        pipe = client.pipeline(transaction=False)
+        # Django's client builds a redis.Redis, with its table of reply parsers, on every call: a
+        # quarter of a millisecond of each POST. One, over the same connection pool, serves them all
+        # (Django keeps a cache object per thread).
+        if self._pipeline_client is None:
+            self._pipeline_client = self._cache.get_client(write=True)
+        pipe = self._pipeline_client.pipeline(transaction=False)
         for key, delta, ttl in counts:
             full = self.make_and_validate_key(key)
             pipe.set(full, 0, ex=ttl, nx=True)

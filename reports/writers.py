@@ -13,6 +13,9 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+import shutil
+import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 from typing import IO, Any
@@ -24,6 +27,7 @@ from .datasets import DATE, NUMBER, Column
 # Excel's limit is 1,048,576 rows a sheet; one of them is the header.
 XLSX_SHEET_ROWS = 1_048_575
 CSV_BATCH_ROWS = 2_000
+COPY_CHUNK = 1024 * 1024
 
 Progress = Callable[[int], None]
 
@@ -116,7 +120,17 @@ def xlsx_write(
     ]
     workbook.append(("Dictionary", [dict(zip(DICTIONARY_HEADER, line, strict=True)) for line in dictionary_rows(columns)]))
     # Strings are always written as text (never a formula, number or link), dates as date cells.
-    write_worksheets(workbook, out, bold_headers=True, datetime_format="yyyy-mm-dd")
+    options: dict[str, Any] = {"bold_headers": True, "datetime_format": "yyyy-mm-dd"}
+    if isinstance(out, str):
+        write_worksheets(workbook, out, **options)
+        return counted.count
+    # Given a file object, the writer holds the whole workbook in memory until it is done (100 MB at a
+    # million rows); given a path, it writes to disk as it goes. So: a private directory, then a copy.
+    with tempfile.TemporaryDirectory(prefix="export-") as directory:
+        path = os.path.join(directory, "export.xlsx")
+        write_worksheets(workbook, path, **options)
+        with open(path, "rb") as written:
+            shutil.copyfileobj(written, out, COPY_CHUNK)
     return counted.count
 
 
