@@ -5,7 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.conf import settings
 
-from .services import case_autoassign_sweep, case_escalate_overdue
+from .services import case_autoassign_sweep, case_escalate_overdue, cases_autoassign
 
 
 # Routed to the "long" queue with the rest of complaints.tasks (CELERY_TASK_ROUTES): a sweep over
@@ -18,7 +18,7 @@ def cases_escalate_overdue_task() -> int:
 # Routed to "default" (CELERY_TASK_ROUTES): a new case waits seconds, not behind a long sweep.
 @shared_task(ignore_result=True)
 def cases_autoassign_task() -> int:
-    return case_autoassign_sweep(older_than_seconds=0)
+    return cases_autoassign()
 
 
 @shared_task(ignore_result=True)

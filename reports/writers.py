@@ -118,7 +118,9 @@ def xlsx_write(
     workbook: list[tuple[str, Any]] = [
         ("Data" if number == 1 else f"Data {number}", sheet(number)) for number in range(1, sheets + 1)
     ]
-    workbook.append(("Dictionary", [dict(zip(DICTIONARY_HEADER, line, strict=True)) for line in dictionary_rows(columns)]))
+    workbook.append(
+        ("Dictionary", [dict(zip(DICTIONARY_HEADER, line, strict=True)) for line in dictionary_rows(columns)])
+    )
     # Strings are always written as text (never a formula, number or link), dates as date cells.
     options: dict[str, Any] = {"bold_headers": True, "datetime_format": "yyyy-mm-dd"}
     if isinstance(out, str):

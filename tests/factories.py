@@ -8,7 +8,7 @@ from typing import Any
 
 from complaints.handles import handle_normalize
 from complaints.models import Complaint, Platform
-from complaints.services import ComplaintData, EvidenceUpload, case_autoassign_new, complaint_submit
+from complaints.services import ComplaintData, EvidenceUpload, cases_autoassign, complaint_submit
 
 _cnics = itertools.count(1)
 
@@ -61,7 +61,8 @@ def complaint_data(**overrides: Any) -> ComplaintData:
 def complaint_create(evidence: list[EvidenceUpload] | None = None, **overrides: Any) -> Complaint:
     """A filed complaint, its new case assigned as the worker would do right after the commit."""
     complaint = complaint_submit(data=complaint_data(**overrides), evidence=evidence or [])
-    case_autoassign_new(case=complaint.case)
+    cases_autoassign(case_ids=[complaint.case_id])
+    complaint.case.refresh_from_db(fields=["assigned_to"])
     return complaint
 
 

@@ -5,13 +5,10 @@ its domain signal (complaints/signals.py) inside that transaction. The public na
 here so callers keep writing ``from complaints.services import ...``.
 """
 
+from .assignment import case_autoassign_publish, case_autoassign_sweep, cases_autoassign
 from .base import case_event_add, reference_next
 from .cases import (
     case_assign,
-    case_autoassign,
-    case_autoassign_new,
-    case_autoassign_publish,
-    case_autoassign_sweep,
     case_escalate_overdue,
     case_merge,
     case_note_add,
@@ -36,8 +33,6 @@ __all__ = [
     "EvidenceUpload",
     "RevealedPii",
     "case_assign",
-    "case_autoassign",
-    "case_autoassign_new",
     "case_autoassign_publish",
     "case_autoassign_sweep",
     "case_escalate_overdue",
@@ -49,6 +44,7 @@ __all__ = [
     "case_split",
     "case_take",
     "case_transition",
+    "cases_autoassign",
     "complainant_search_record",
     "complaint_accept",
     "complaint_mark_duplicate",

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import logging
-import time
-from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from datetime import datetime
+from typing import Any
 
-from celery import current_app
-from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import F, Q, QuerySet
@@ -22,10 +18,9 @@ from ..models import (
     CaseEvent,
     Complaint,
     InvalidTransition,
-    Role,
     StaffProfile,
 )
-from ..selectors import staff_least_loaded, staff_present, supervisors
+from ..selectors import supervisors
 from ..sla import sla_due_at
 from .base import case_event_add, reference_next
 from .triage import complaint_accept
@@ -36,11 +31,6 @@ REFERRAL_STATUSES = frozenset({Case.Status.REFERRED_TO_PLATFORM, Case.Status.AWA
 # complaints' behalf, so it accepts them as a referral does.
 NOT_TAKEN_UP = frozenset({Case.Outcome.NOT_PURSUED, Case.Outcome.WITHDRAWN})
 SETTLED_COMPLAINTS = (Complaint.Status.REJECTED, Complaint.Status.DUPLICATE)
-
-if TYPE_CHECKING:
-    from kombu import Connection
-
-logger = logging.getLogger(__name__)
 
 
 @transaction.atomic
@@ -173,103 +163,6 @@ def case_take(*, case: Case, actor: User) -> Case:
     if locked.assigned_to_id not in (None, actor.pk):
         raise CaseActionError(f"{locked.reference} is already assigned to someone else.")
     return case_assign(case=locked, to=actor, actor=actor)
-
-
-def case_autoassign(*, case: Case) -> User | None:
-    """Give a new case to the active, present caseworker with the fewest open cases.
-
-    Ties go to whoever was assigned least recently. With CASE_ASSIGN_BY_PLATFORM_TEAM, only
-    caseworkers in the platform's team (or in no team: generalists) are considered. Returns the
-    assignee, or None when nobody is available (the case then waits in the unassigned queue).
-    """
-    # No lock: two submissions at the same moment may pick the same caseworker. That costs one case
-    # of imbalance, which the next assignment evens out; serialising every submission would cost more.
-    candidates = staff_present(role=Role.CASEWORKER)
-    if settings.CASE_ASSIGN_BY_PLATFORM_TEAM:
-        team = candidates.filter(staff_profile__platforms=case.platform_id)
-        candidates = team if team.exists() else candidates.filter(staff_profile__platforms__isnull=True)
-    chosen = staff_least_loaded(
-        candidates=candidates, open_items=Case.objects.exclude(status=Case.Status.CLOSED), assignee_field="assigned_to"
-    )
-    if chosen is None:
-        return None
-    case_assign(case=case, to=chosen, actor=None)
-    # case_assign saved a fresh copy of the row; the caller's instance (complaint_submit's) must agree.
-    case.assigned_to = chosen
-    return chosen
-
-
-@transaction.atomic
-def case_autoassign_new(*, case: Case) -> User | None:
-    """Assign a newly opened case by the fair rule, unless someone already holds it.
-
-    The worker's half of intake: complaint_submit opens the case unassigned and publishes this after
-    its commit, and case_autoassign_sweep repeats it for any case whose publish was lost. Either may
-    run twice for one case; the row lock and the assigned_to check make the second a no-op.
-    """
-    locked = Case.objects.select_for_update().filter(pk=case.pk, assigned_to__isnull=True).first()
-    if locked is None or not locked.is_open:
-        return None
-    chosen = case_autoassign(case=locked)
-    case.assigned_to = locked.assigned_to
-    return chosen
-
-
-# After a failed publish, later submissions skip the broker this long instead of each paying a timeout.
-PUBLISH_PAUSE_SECONDS = 5.0
-_publish_paused_until = 0.0
-# Until then, an assignment task this process published has yet to run.
-_batch_published_until = 0.0
-
-
-def case_autoassign_publish(*, case_id: int) -> None:
-    """After a submission commits: have a worker assign its new case. Never raises, never holds the citizen.
-
-    One task assigns every new case still unassigned, so under a campaign a process publishes at
-    most one every CASE_AUTOASSIGN_BATCH_SECONDS: the task it published runs that long after, so it
-    finds this case, committed before the decision, and any case this process skips publishing
-    for until then. With the broker down, one quick connection attempt fails and publishing pauses
-    for a few seconds; the case stays unassigned until case_autoassign_sweep (beat) picks it up.
-    """
-    global _publish_paused_until, _batch_published_until
-    # Imported here because tasks.py imports this package.
-    from ..tasks import cases_autoassign_task
-
-    now = time.monotonic()
-    if now < _publish_paused_until:
-        return
-    try:
-        if current_app.conf.task_always_eager:
-            cases_autoassign_task.delay()  # runs here, now that the commit is done
-            return
-        if now < _batch_published_until:
-            return
-        window = settings.CASE_AUTOASSIGN_BATCH_SECONDS
-        connection: Connection
-        with current_app.pool.acquire(block=True, timeout=2) as connection:  # type: ignore[assignment]
-            connection.ensure_connection(max_retries=1, interval_start=0, interval_step=0, interval_max=0, timeout=1)
-            cases_autoassign_task.apply_async(countdown=window, connection=connection, retry=False)  # type: ignore[call-arg]
-        # A little less than the countdown: the worker's clock, not this one, decides when it runs.
-        _batch_published_until = now + 0.8 * window
-    except Exception:  # any broker failure: the sweep assigns the case later
-        _publish_paused_until = time.monotonic() + PUBLISH_PAUSE_SECONDS
-        logger.warning("case %s not published for assignment; the sweep will assign it", case_id, exc_info=True)
-
-
-def case_autoassign_sweep(*, older_than_seconds: float, limit: int = 500) -> int:
-    """Assign the new cases still unassigned after ``older_than_seconds``: their publish was lost.
-
-    A case nobody could take (every caseworker away) is tried again on each run, so it is assigned
-    as soon as someone is back. Returns how many cases were assigned.
-    """
-    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
-    # Oldest first: under a campaign, cases are handed out in the order they were opened.
-    pending = (
-        Case.objects.filter(status=Case.Status.NEW, assigned_to__isnull=True, opened_at__lt=cutoff)
-        .order_by("opened_at")
-        .values_list("pk", flat=True)[:limit]
-    )
-    return sum(1 for case_id in list(pending) if case_autoassign_new(case=Case(pk=case_id)) is not None)
 
 
 @transaction.atomic

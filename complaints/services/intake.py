@@ -25,8 +25,8 @@ from ..models import (
 )
 from ..pii import pii_hash
 from ..sla import sla_due_at
+from .assignment import case_autoassign_publish
 from .base import reference_format, reference_number_next, reference_sequence, reference_sequences_ensure
-from .cases import case_autoassign_publish
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,9 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 from datetime import timedelta
 from functools import partial
+from typing import Any
 
 from celery import Task, current_app
 from django.conf import settings

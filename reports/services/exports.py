@@ -111,9 +111,7 @@ def export_write(
     source = export_rows_source(queryset)
     with _snapshot(source):
         rows = spec.rows(source, with_pii=with_pii, chunk_size=settings.EXPORT_CHUNK_ROWS)
-        return writers.xlsx_write(
-            out, columns, rows, total=source.count(), progress=progress, sheet_rows=sheet_rows
-        )
+        return writers.xlsx_write(out, columns, rows, total=source.count(), progress=progress, sheet_rows=sheet_rows)
 
 
 @dataclass

@@ -19,7 +19,6 @@ from notices.models import AdvanceNotice
 from notices.services import advance_notice_submit
 
 from ..notices.conftest import (  # noqa: F401 - fixtures shared with the notices tests
-    _publishing_not_paused,
     _sms_in_memory,
     private_redis,
     smtp_server,

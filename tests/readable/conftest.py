@@ -26,7 +26,7 @@ from notices.services import (
 from tests.advance.conftest import _advance_grants, notice_submit  # noqa: F401 - the advance grants, for every test
 from tests.factories import complaint_create, platform_get
 from tests.intake.conftest import png_bytes, upload
-from tests.notices.conftest import _publishing_not_paused, _sms_in_memory  # noqa: F401
+from tests.notices.conftest import _sms_in_memory  # noqa: F401
 
 LONG_NAMES = [
     "Muhammad Abdul Rehman Khan Niazi Chaudhry",
