@@ -149,6 +149,7 @@ def main() -> None:
         SECURE_SSL_REDIRECT="false",
         SMS_BACKEND="notices.sms.FileBackend",
         COMPLAINT_RATE_PER_IP="1000000/h",
+        COMPLAINT_FLOOD_RATE_PER_IP="1000000/h",
         COMPLAINT_RATE_PER_CNIC="1000000/d",
         STATIC_ROOT=static,
         LOG_LEVEL="WARNING",
