@@ -115,13 +115,16 @@ def cases_autoassign(
         return 0
     # Two batches at the same moment may load the same caseworker: one case of imbalance, which the
     # next assignment evens out. Serialising the batches would cost more.
+    by_load = staff_by_load(
+        candidates=staff_present(role=Role.CASEWORKER),
+        open_items=Case.objects.exclude(status=Case.Status.CLOSED),
+        assignee_field="assigned_to",
+    )
+    # open_items is staff_by_load's annotation, which the type plugin cannot see through its return type.
+    rows = by_load.values_list("pk", "username", "open_items", "staff_profile__last_assigned_at")  # type: ignore[misc]
     people = [
         _Caseworker(pk, username, open_cases, (0,) if last is None else (1, last, 0))
-        for pk, username, open_cases, last in staff_by_load(
-            candidates=staff_present(role=Role.CASEWORKER),
-            open_items=Case.objects.exclude(status=Case.Status.CLOSED),
-            assignee_field="assigned_to",
-        ).values_list("pk", "username", "open_items", "staff_profile__last_assigned_at")
+        for pk, username, open_cases, last in rows
     ]
     for user_id, platforms in staff_teams(user_ids=[person.pk for person in people]).items():
         next(person for person in people if person.pk == user_id).platforms = platforms

@@ -94,8 +94,12 @@ def task_publish(task: Task, args: tuple[Any, ...] = (), *, countdown: float | N
     connection: Connection
     with current_app.pool.acquire(block=True, timeout=2) as connection:  # type: ignore[assignment]
         connection.ensure_connection(max_retries=1, interval_start=0, interval_step=0, interval_max=0, timeout=1)
-        # celery-types lacks apply_async's documented ``connection`` argument.
-        task.apply_async(args, countdown=countdown, connection=connection, retry=False)  # type: ignore[call-arg]
+        # celery-types lacks apply_async's documented ``connection`` argument. No countdown means no
+        # ETA header: the worker takes the message as it comes rather than holding it on a timer.
+        if countdown is None:
+            task.apply_async(args, connection=connection, retry=False)  # type: ignore[call-arg]
+        else:
+            task.apply_async(args, countdown=countdown, connection=connection, retry=False)  # type: ignore[call-arg]
 
 
 def _publish(notice_id: int) -> bool:
