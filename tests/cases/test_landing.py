@@ -91,6 +91,7 @@ def test_correspondence_officer_lands_on_referrals_letters_and_overdue_platforms
     html = response.content.decode()
     assert response.context["ready_to_refer"]["count"]["n"] == 1  # the other referred case has its draft
     assert office["ready"].reference in html and office["drafted"].reference not in html
+    assert "Select it in the case list" in html  # one case: "it", not "them"
     assert response.context["to_send"]["count"]["n"] == 1
     overdue = {row["platform"]: row["count"]["n"] for row in response.context["platforms_overdue"]}
     assert overdue == {"X (Twitter)": 1, "Facebook": 2}
