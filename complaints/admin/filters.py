@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .. import selectors
+from .. import selectors, selectors_staff
 from ..models import (
     Case,
     Complaint,
@@ -60,7 +60,8 @@ class AssignedFilter(admin.SimpleListFilter):
         choices: list[tuple[str, Any]] = [("me", _("Me")), ("nobody", _("Nobody"))]
         if request.user.has_perm("complaints.view_all_cases"):
             # The supervisor's workload table links to each caseworker's cases by their id.
-            choices += [(str(user.pk), user.get_full_name() or user.get_username()) for user in selectors.caseworkers()]
+            people = selectors_staff.caseworkers()
+            choices += [(str(user.pk), user.get_full_name() or user.get_username()) for user in people]
         return choices
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Case]) -> QuerySet[Case]:

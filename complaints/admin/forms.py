@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from .. import selectors
+from .. import selectors_staff
 from ..models import (
     Case,
     Complaint,
@@ -33,7 +33,7 @@ class AssignForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["to"].queryset = selectors.caseworkers()  # type: ignore[attr-defined]
+        self.fields["to"].queryset = selectors_staff.caseworkers()  # type: ignore[attr-defined]
 
 
 class MergeForm(forms.Form):

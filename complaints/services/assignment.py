@@ -23,7 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..models import Case, CaseEvent, Role, StaffProfile
-from ..selectors import staff_by_load, staff_present, staff_teams
+from ..selectors_staff import staff_by_load, staff_present, staff_teams
 
 if TYPE_CHECKING:
     from kombu import Connection

@@ -20,7 +20,7 @@ from ..models import (
     InvalidTransition,
     StaffProfile,
 )
-from ..selectors import supervisors
+from ..selectors_staff import supervisors
 from ..sla import sla_due_at
 from .base import case_event_add, reference_next
 from .triage import complaint_accept

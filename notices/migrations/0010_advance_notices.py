@@ -5,6 +5,7 @@ import django.core.validators
 import django.db.models.deletion
 import django.utils.timezone
 import notices.models.advance
+import notices.models.webhooks
 from django.conf import settings
 from django.db import migrations, models
 
@@ -101,7 +102,7 @@ class Migration(migrations.Migration):
             name='PlatformWebhook',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('url', models.URLField(max_length=500, unique=True, validators=[notices.models.advance.validate_https], verbose_name='URL')),
+                ('url', models.URLField(max_length=500, unique=True, validators=[notices.models.webhooks.validate_https], verbose_name='URL')),
                 ('secret', complaints.fields.EncryptedCharField(max_length=200, validators=[django.core.validators.MinLengthValidator(32)], verbose_name='signing secret')),
                 ('is_active', models.BooleanField(default=True, verbose_name='active')),
                 ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),

@@ -13,7 +13,6 @@ from .advance import (
     DecisionAccount,
     DecisionGround,
     DecisionVisibility,
-    PlatformWebhook,
     decision_key,
 )
 from .letters import (
@@ -28,6 +27,7 @@ from .letters import (
     reply_upload_to,
 )
 from .outbox import Channel, InvalidTransition, Notice, NoticeKind, notice_kind_label
+from .webhooks import PlatformWebhook
 
 __all__ = [
     "PROPOSED_DECISION_FIELDS",

@@ -13,13 +13,12 @@ from typing import Any, ClassVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MinLengthValidator, URLValidator
+from django.core.validators import URLValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from complaints.fields import EncryptedCharField
 from complaints.models import Case, Complaint, Platform
 
 from .outbox import InvalidTransition
@@ -378,26 +377,3 @@ class AdvanceNoticeEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.created_at:%Y-%m-%d %H:%M}"
-
-
-def validate_https(value: str) -> None:
-    if not value.lower().startswith("https://"):
-        raise ValidationError(_("A webhook must use https://."), code="https_only")
-
-
-class PlatformWebhook(models.Model):
-    """Where a platform receives our pushes (responses to its notices, new letters), and the signing secret."""
-
-    platform = models.OneToOneField(Platform, on_delete=models.CASCADE, related_name="webhook")
-    url = models.URLField(_("URL"), max_length=500, unique=True, validators=[validate_https])
-    # Encrypted at rest with the PII keys (SECRET_KEY + FIELD_ENCRYPTION_SALTS).
-    secret = EncryptedCharField(_("signing secret"), max_length=200, validators=[MinLengthValidator(32)])
-    is_active = models.BooleanField(_("active"), default=True)
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
-
-    class Meta:
-        verbose_name = _("platform webhook")
-        verbose_name_plural = _("platform webhooks")
-
-    def __str__(self) -> str:
-        return f"{self.platform} → {self.url}"

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from complaints.selectors import supervisors
+from complaints.selectors_staff import supervisors
 
 from ... import selectors
 from ...models import (

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from complaints.handles import InvalidHandle, handle_normalize
 from complaints.models import Complaint, Platform, Role, StaffProfile
-from complaints.selectors import staff_least_loaded, staff_present
+from complaints.selectors_staff import staff_least_loaded, staff_present
 from complaints.services import reference_next
 
 from ... import selectors
