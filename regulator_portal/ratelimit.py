@@ -46,8 +46,8 @@ class FailOpenRedisCache(RedisCache):
         # could cost a connect timeout on every public request.
         if time.monotonic() >= self._down_until:
             try:
-                if method == "_incr_windows":
-                    return self._redis_incr_windows(*args)
+                if method in {"_incr_windows", "_add_briefly"}:
+                    return getattr(self, f"_redis{method}")(*args)
                 return getattr(super(), method)(*args)
             except (RedisError, OSError) as exc:
                 self._down_until = time.monotonic() + self.retry_after
@@ -58,6 +58,9 @@ class FailOpenRedisCache(RedisCache):
                 )
         if method == "_incr_windows":
             return local_incr_windows(self._local, *args)
+        if method == "_add_briefly":
+            key, seconds = args
+            return self._local.add(key, 1, seconds)
         return getattr(self._local, method)(*args)
 
     def incr_windows(self, counts: Sequence[tuple[str, int, int]]) -> list[int]:
@@ -80,6 +83,16 @@ class FailOpenRedisCache(RedisCache):
             pipe.set(full, 0, ex=ttl, nx=True)
             pipe.incrby(full, delta)
         return pipe.execute()[1::2]
+
+    def add_briefly(self, key: str, seconds: float) -> bool:
+        """``add`` for less than a second (SET NX PX): Django's Redis cache counts whole seconds."""
+        return bool(self._fail_open("_add_briefly", key, seconds))
+
+    def _redis_add_briefly(self, key: str, seconds: float) -> bool:
+        if self._pipeline_client is None:
+            self._pipeline_client = self._cache.get_client(write=True)
+        full = self.make_and_validate_key(key)
+        return bool(self._pipeline_client.set(full, 1, nx=True, px=max(1, int(seconds * 1000))))
 
     def add(self, key: Any, value: Any, timeout: float | None = DEFAULT_TIMEOUT, version: int | None = None) -> bool:
         return bool(self._fail_open("add", key, value, timeout, version))

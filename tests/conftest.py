@@ -34,9 +34,8 @@ def _publishing_fresh(monkeypatch: pytest.MonkeyPatch) -> None:
     """No test inherits another's publishing state: a pause after a failed publish, or a batch task
     published a moment ago that would make this test's submissions skip publishing their own."""
     monkeypatch.setattr("complaints.services.assignment._publish_paused_until", 0.0)
-    monkeypatch.setattr("complaints.services.assignment._batch_published_until", 0.0)
     monkeypatch.setattr("notices.services.outbox._publish_paused_until", 0.0)
-    monkeypatch.setattr("notices.services.acknowledgement._batch_published_until", 0.0)
+    monkeypatch.setattr("regulator_portal.batching._covered_until", {})
 
 
 @pytest.fixture(autouse=True)

@@ -22,6 +22,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from regulator_portal.batching import batch_publish_due
+
 from ..models import Case, CaseEvent, Role, StaffProfile
 from ..selectors_staff import staff_by_load, staff_present, staff_teams
 
@@ -34,38 +36,34 @@ BATCH_LIMIT = 500
 # After a failed publish, later submissions skip the broker this long instead of each paying a timeout.
 PUBLISH_PAUSE_SECONDS = 5.0
 _publish_paused_until = 0.0
-# Until then, an assignment task this process published has yet to run.
-_batch_published_until = 0.0
 
 
 def case_autoassign_publish(*, case_id: int) -> None:
     """After a submission commits: have a worker assign its new case. Never raises, never holds the citizen.
 
-    The task this process published runs CASE_AUTOASSIGN_BATCH_SECONDS after, so it finds this case,
-    committed before the decision, and the cases of the submissions that skip publishing until then.
+    The task runs CASE_AUTOASSIGN_BATCH_SECONDS after its publish, so it finds this case, committed
+    before the decision, and the cases of the submissions, in any web process, that skip publishing
+    until then (regulator_portal.batching).
     With the broker down, one quick connection attempt fails and publishing pauses for a few seconds;
     the case stays unassigned until case_autoassign_sweep (beat) picks it up.
     """
-    global _publish_paused_until, _batch_published_until
+    global _publish_paused_until
     # Imported here because tasks.py imports this package.
     from ..tasks import cases_autoassign_task
 
-    now = time.monotonic()
-    if now < _publish_paused_until:
+    if time.monotonic() < _publish_paused_until:
         return
     try:
         if current_app.conf.task_always_eager:
             cases_autoassign_task.delay()  # runs here, now that the commit is done
             return
-        if now < _batch_published_until:
-            return
         window = settings.CASE_AUTOASSIGN_BATCH_SECONDS
+        if not batch_publish_due(name="autoassign", window=window):
+            return
         connection: Connection
         with current_app.pool.acquire(block=True, timeout=2) as connection:  # type: ignore[assignment]
             connection.ensure_connection(max_retries=1, interval_start=0, interval_step=0, interval_max=0, timeout=1)
             cases_autoassign_task.apply_async(countdown=window, connection=connection, retry=False)  # type: ignore[call-arg]
-        # A little less than the countdown: the worker's clock, not this one, decides when it runs.
-        _batch_published_until = now + 0.8 * window
     except Exception:  # any broker failure: the sweep assigns the case later
         _publish_paused_until = time.monotonic() + PUBLISH_PAUSE_SECONDS
         logger.warning("case %s not published for assignment; the sweep will assign it", case_id, exc_info=True)

@@ -8,8 +8,8 @@ complaint's transaction (an accepted complaint is never without its acknowledgem
 and body stay empty until the worker renders them at send time (``citizen_render_queued``) and stores
 them, encrypted like every notice body.
 
-Under a campaign the worker sends them in batches (``acknowledgements_send``): a web process
-publishes one batch task per ``NOTICE_ACK_BATCH_SECONDS`` rather than one task per notice, so the
+Under a campaign the worker sends them in batches (``acknowledgements_send``): the web processes
+publish one batch task per ``NOTICE_ACK_BATCH_SECONDS`` between them rather than one task per notice, so the
 worker's per-task cost is paid once for many submissions. A batch (``batch.notices_send_batch``)
 claims its rows in one statement, renders them, stores their texts in one more and records the sends
 in a third, where one by one it took seven statements a notice. Its claim is the conditional update
@@ -20,7 +20,6 @@ sends a row twice.
 from __future__ import annotations
 
 import logging
-import time
 from collections import Counter
 from typing import Any
 
@@ -30,6 +29,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from complaints.models import CaseEvent, Complaint
+from regulator_portal.batching import batch_publish_due
 
 from .. import selectors
 from ..models import AdvanceNotice, Channel, Notice
@@ -43,8 +43,6 @@ logger = logging.getLogger(__name__)
 KIND = "acknowledgement"
 # A batch sends at most this many; a fuller outbox gets the next batch published at once.
 BATCH_LIMIT = 500
-# Until then, a batch task this process published has yet to run.
-_batch_published_until = 0.0
 
 _SQL = """
 WITH notice AS (
@@ -128,24 +126,22 @@ def acknowledgements_publish() -> None:
     """After a submission commits: have a worker send its acknowledgement. Never raises.
 
     The batch task runs NOTICE_ACK_BATCH_SECONDS after its publish, so it finds this notice, committed
-    before the decision, and those of the submissions this process skips publishing for until then.
+    before the decision, and those of the submissions, in any web process, that skip publishing until
+    then (regulator_portal.batching).
     A lost publish leaves the rows QUEUED for the sweeper, as any notice's.
     """
-    global _batch_published_until
     from ..tasks import acknowledgements_send_task  # tasks.py imports this package
 
-    now = time.monotonic()
-    if publishing_paused() or (now < _batch_published_until and not current_app.conf.task_always_eager):
+    if publishing_paused():
         return
     window = settings.NOTICE_ACK_BATCH_SECONDS
+    if not current_app.conf.task_always_eager and not batch_publish_due(name="acknowledgements", window=window):
+        return
     try:
         task_publish(acknowledgements_send_task, countdown=window)
     except Exception:  # any broker failure: the rows stay QUEUED and notice_sweep publishes them later
         logger.warning("acknowledgements not published; the sweeper will publish them", exc_info=True)
         publishing_pause()
-        return
-    # A little less than the countdown: the worker's clock, not this one, decides when it runs.
-    _batch_published_until = now + 0.8 * window
 
 
 def acknowledgements_send(*, limit: int = BATCH_LIMIT) -> dict[str, int]:

@@ -8,6 +8,7 @@ from unittest import mock
 import pytest
 from django.conf import settings
 from django.core import mail
+from django.core.cache import caches
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.utils import timezone
@@ -99,7 +100,8 @@ def test_a_burst_of_submissions_publishes_one_batch_that_sends_each_acknowledgem
                 complaint_create(account_handle=f"burst{i}", preferred_language="en")
         assert publish.call_count == 1  # the batch published for the first runs after the other two
         # Once that batch has run, the next submission publishes the next one.
-        monkeypatch.setattr("notices.services.acknowledgement._batch_published_until", 0.0)
+        monkeypatch.setattr("regulator_portal.batching._covered_until", {})
+        caches["ratelimit"].clear()
         with django_capture_on_commit_callbacks(execute=True):
             complaint_create(account_handle="after", preferred_language="en")
         assert publish.call_count == 2
