@@ -20,6 +20,7 @@ from stdnum.pk import cnic as stdnum_cnic
 from .evidence import evidence_validate
 from .handles import InvalidHandle, handle_normalize
 from .models import Complaint, Language, Platform, Province
+from .selectors import platform_active
 from .services import ComplaintData, EvidenceUpload
 
 if TYPE_CHECKING:
@@ -129,6 +130,19 @@ def full_name_clean(value: str) -> str:
     return name
 
 
+class PlatformChoiceField(forms.ModelChoiceField):
+    """Rendered from its queryset like any ModelChoiceField, but checked against the platforms this
+    process keeps (selectors.platforms_active): a submission costs no query for it."""
+
+    def to_python(self, value: Any) -> Platform | None:
+        if value in self.empty_values:
+            return None
+        platform = platform_active(pk=value.pk if isinstance(value, Platform) else str(value).strip())
+        if platform is None:
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return platform
+
+
 class ComplaintForm(forms.Form):
     full_name = forms.CharField(label=_("Full name"), max_length=200, error_messages=REQUIRED)
     cnic = forms.CharField(
@@ -156,7 +170,7 @@ class ComplaintForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages=CHOICE,
     )
-    platform = forms.ModelChoiceField(
+    platform = PlatformChoiceField(
         label=_("Platform"),
         queryset=Platform.objects.filter(is_active=True),
         empty_label=_("Choose…"),

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import re
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -14,11 +16,41 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext, gettext_lazy
 
-from .models import Case, CaseEvent, Complaint, Evidence
+from .models import Case, CaseEvent, Complaint, Evidence, Platform
 from .pii import cnic_digits, email_mask, mobile_mask, pii_hash
 from .tracking import TrackFacts, track_next, track_outcome, track_status
 
 AnyUser = User | AnonymousUser
+
+# The public form's platforms, kept in each process for a few seconds: the blank page and every
+# submission asked the database for a list that changes a few times a year, a query and a round trip
+# each under a campaign. A change saved in the admin reaches its own process at once
+# (ComplaintsConfig.ready connects platforms_forget) and the other processes within these seconds.
+PLATFORMS_KEEP_SECONDS = 5.0
+_platforms_kept: tuple[float, tuple[Platform, ...]] | None = None
+
+
+def platforms_active() -> tuple[Platform, ...]:
+    """The platforms a citizen can choose, in the form's order. Shared within the process: never
+    change them; ``platform_active`` hands out a copy."""
+    global _platforms_kept
+    now = time.monotonic()
+    if _platforms_kept is None or now - _platforms_kept[0] > PLATFORMS_KEEP_SECONDS:
+        _platforms_kept = (now, tuple(Platform.objects.filter(is_active=True)))
+    return _platforms_kept[1]
+
+
+def platform_active(*, pk: object) -> Platform | None:
+    """The active platform with this id (a copy of the kept one), or None."""
+    for platform in platforms_active():
+        if str(platform.pk) == str(pk):
+            return copy.copy(platform)
+    return None
+
+
+def platforms_forget(**_signal: object) -> None:
+    global _platforms_kept
+    _platforms_kept = None
 
 
 def user_is_caseworker(user: AnyUser) -> bool:

@@ -35,7 +35,7 @@ from .evidence import IMAGE_FORMATS, image_thumbnail
 from .forms import ComplaintForm, TrackForm, cnic_clean
 from .models import Evidence
 from .pii import pii_hash
-from .selectors import complaint_confirmation, complaint_track_lookup, evidence_for_download
+from .selectors import complaint_confirmation, complaint_track_lookup, evidence_for_download, platforms_active
 from .services import complaint_submit, evidence_download_record
 
 # The confirmation page learns the reference from a signed cookie that only this browser holds, for
@@ -129,11 +129,11 @@ def _blank_form_page(request: HttpRequest) -> HttpResponse:
     if settings.DEBUG or request.META.get("QUERY_STRING"):
         return render(request, "complaints/new.html", {"form": _blank_form()})
     key = (get_language(), request.path)
-    # The platform list is the page's only content from the database: one small query tells whether
-    # a platform was added, renamed or withdrawn since the page was kept, in this or any other process.
-    # The form (twenty fields copied from the class) is only built when the page has to be rendered.
-    choices = ComplaintForm.base_fields["platform"].queryset  # type: ignore[attr-defined]
-    platforms = tuple(choices.values_list("pk", "name"))
+    # The platform list is the page's only content from the database: the platforms this process
+    # keeps (selectors.platforms_active) tell whether one was added, renamed or withdrawn since the
+    # page was kept. The form (twenty fields copied from the class) is only built when the page has
+    # to be rendered.
+    platforms = tuple((platform.pk, platform.name) for platform in platforms_active())
     kept = _BLANK_PAGES.get(key)
     if kept is not None and kept[0] == platforms:
         page = kept[1]

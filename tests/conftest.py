@@ -36,6 +36,8 @@ def _publishing_fresh(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("complaints.services.assignment._publish_paused_until", 0.0)
     monkeypatch.setattr("notices.services.outbox._publish_paused_until", 0.0)
     monkeypatch.setattr("regulator_portal.batching._covered_until", {})
+    # Nor the platforms another test's rolled-back transaction held.
+    monkeypatch.setattr("complaints.selectors._platforms_kept", None)
 
 
 @pytest.fixture(autouse=True)
