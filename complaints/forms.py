@@ -89,7 +89,8 @@ class EvidenceField(forms.FileField):
     def clean(self, data: Any, initial: Any = None) -> list[EvidenceUpload]:
         files = data if isinstance(data, list | tuple) else ([data] if data else [])
         files = [f for f in files if isinstance(f, UploadedFile)]
-        return evidence_validate(files)
+        # Pictures are re-encoded by a worker, not in the citizen's request (complaints.services.evidence).
+        return evidence_validate(files, defer_pictures=True)
 
 
 def mobile_field(*, help_text: StrOrPromise) -> forms.CharField:

@@ -41,10 +41,17 @@ def platforms_active() -> tuple[Platform, ...]:
 
 
 def platform_active(*, pk: object) -> Platform | None:
-    """The active platform with this id (a copy of the kept one), or None."""
-    for platform in platforms_active():
-        if str(platform.pk) == str(pk):
-            return copy.copy(platform)
+    """The active platform with this id (a copy of the kept one), or None.
+
+    An id the kept list lacks is looked up once more in the database: a platform added in another
+    process is accepted at once, and a bot sending made-up ids costs the query every submission cost.
+    """
+    for fresh in (False, True):
+        if fresh:
+            platforms_forget()
+        for platform in platforms_active():
+            if str(platform.pk) == str(pk):
+                return copy.copy(platform)
     return None
 
 
@@ -374,11 +381,13 @@ def _public_new_status(kind: str, data: dict[str, Any]) -> str:
 
 
 def evidence_for_download(*, user: User | AnonymousUser, evidence_id: int) -> Evidence | None:
-    """The evidence file if this member of staff may download it: the permission and the case's visibility."""
+    """The evidence file if this member of staff may download it: the permission and the case's
+    visibility, and a file that is READY (a picture still being checked is the citizen's bytes as
+    received; complaints.services.evidence)."""
     if not user.is_authenticated or not user.has_perm("complaints.view_evidence"):
         return None
     return (
-        Evidence.objects.filter(pk=evidence_id, complaint__case__in=case_visible_to(user))
+        Evidence.objects.filter(pk=evidence_id, state=Evidence.State.READY, complaint__case__in=case_visible_to(user))
         .select_related("complaint")
         .first()
     )

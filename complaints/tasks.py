@@ -5,7 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.conf import settings
 
-from .services import case_autoassign_sweep, case_escalate_overdue, cases_autoassign
+from .services import case_autoassign_sweep, case_escalate_overdue, cases_autoassign, evidences_clean_pending
 
 
 # Routed to the "long" queue with the rest of complaints.tasks (CELERY_TASK_ROUTES): a sweep over
@@ -24,3 +24,10 @@ def cases_autoassign_task() -> int:
 @shared_task(ignore_result=True)
 def cases_autoassign_sweep_task() -> int:
     return case_autoassign_sweep(older_than_seconds=settings.CASE_AUTOASSIGN_SWEEP_AFTER_SECONDS)
+
+
+# Routed to "default" with assignment: staff wait for the picture. Published after a submission with
+# pictures (complaints.services.evidence), and run by beat for a publish that was lost.
+@shared_task(ignore_result=True)
+def evidence_clean_task() -> dict[str, int]:
+    return evidences_clean_pending()

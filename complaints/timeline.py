@@ -273,6 +273,12 @@ def _notice(e: EventView) -> Said:
     return Said(_("%(kind)s sent to %(to)s.") % values)
 
 
+def _evidence_checked(e: EventView) -> Said:
+    if e.data.get("state") == "READY":
+        return Said(_("A picture sent with the complaint was checked and cleaned of its metadata; it can be opened."))
+    return Said(_("A picture sent with the complaint could not be read, and was not kept."), e.data.get("reason", ""))
+
+
 WORDING: dict[str, Callable[[EventView], Said]] = {
     CaseEvent.Kind.COMPLAINT_RECEIVED: _received,
     CaseEvent.Kind.COMPLAINT_ACCEPTED: _accepted,
@@ -290,6 +296,7 @@ WORDING: dict[str, Callable[[EventView], Said]] = {
     CaseEvent.Kind.LETTER: _letter,
     CaseEvent.Kind.REPLY: _reply,
     CaseEvent.Kind.NOTICE: _notice,
+    CaseEvent.Kind.EVIDENCE_CHECKED: _evidence_checked,
 }
 
 

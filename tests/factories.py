@@ -8,7 +8,13 @@ from typing import Any
 
 from complaints.handles import handle_normalize
 from complaints.models import Complaint, Platform
-from complaints.services import ComplaintData, EvidenceUpload, cases_autoassign, complaint_submit
+from complaints.services import (
+    ComplaintData,
+    EvidenceUpload,
+    cases_autoassign,
+    complaint_submit,
+    evidences_clean_pending,
+)
 
 _cnics = itertools.count(1)
 
@@ -59,9 +65,11 @@ def complaint_data(**overrides: Any) -> ComplaintData:
 
 
 def complaint_create(evidence: list[EvidenceUpload] | None = None, **overrides: Any) -> Complaint:
-    """A filed complaint, its new case assigned as the worker would do right after the commit."""
+    """A filed complaint, its new case assigned and its pictures re-encoded as the worker would do
+    right after the commit."""
     complaint = complaint_submit(data=complaint_data(**overrides), evidence=evidence or [])
     cases_autoassign(case_ids=[complaint.case_id])
+    evidences_clean_pending()
     complaint.case.refresh_from_db(fields=["assigned_to"])
     return complaint
 

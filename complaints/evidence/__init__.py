@@ -25,17 +25,37 @@ from django.utils.translation import gettext as _
 
 from ..services import EvidenceUpload
 from .common import Rejected
-from .images import IMAGE_FORMATS, DecodeBudget, image_reencode, image_structure_check, image_thumbnail
+from .images import (
+    IMAGE_FORMATS,
+    DecodeBudget,
+    image_header_check,
+    image_reencode,
+    image_structure_check,
+    image_thumbnail,
+)
 from .pdf import pdf_rebuild
 
-__all__ = ["ALLOWED_TYPES", "IMAGE_FORMATS", "PDF", "evidence_validate", "image_thumbnail"]
+__all__ = [
+    "ALLOWED_TYPES",
+    "IMAGE_FORMATS",
+    "PDF",
+    "Rejected",
+    "evidence_clean",
+    "evidence_validate",
+    "image_thumbnail",
+]
 
 PDF = "application/pdf"
 ALLOWED_TYPES = {*IMAGE_FORMATS, PDF}
 
 
-def evidence_validate(files: Iterable[UploadedFile]) -> list[EvidenceUpload]:
-    """The files as storable uploads, or a ValidationError with one message per bad file."""
+def evidence_validate(files: Iterable[UploadedFile], *, defer_pictures: bool = False) -> list[EvidenceUpload]:
+    """The files as storable uploads, or a ValidationError with one message per bad file.
+
+    With ``defer_pictures`` (the citizen's form), a picture passes every check that reads its
+    structure and header, and is kept as received, ``pending``: a worker decodes and re-encodes it
+    (``evidence_clean``), and until then nobody can open it (complaints.services.evidence).
+    """
     files = list(files)
     if len(files) > settings.EVIDENCE_MAX_FILES:
         raise ValidationError(
@@ -47,7 +67,7 @@ def evidence_validate(files: Iterable[UploadedFile]) -> list[EvidenceUpload]:
     for upload in files:
         name = _display_name(upload.name or "")
         try:
-            uploads.append(_evidence_check(upload, name, budget))
+            uploads.append(_evidence_check(upload, name, budget, defer_pictures=defer_pictures))
         except Rejected as rejected:
             errors.append(ValidationError("%(name)s: %(message)s", params={"name": name, "message": rejected.message}))
     if errors:
@@ -62,7 +82,7 @@ def _display_name(raw: str) -> str:
     return cleaned[:255] or "file"
 
 
-def _evidence_check(upload: UploadedFile, name: str, budget: DecodeBudget) -> EvidenceUpload:
+def _evidence_check(upload: UploadedFile, name: str, budget: DecodeBudget, *, defer_pictures: bool) -> EvidenceUpload:
     max_bytes = settings.EVIDENCE_MAX_BYTES
     if upload.size is None or upload.size > max_bytes:
         raise Rejected(_("the file is larger than %(mb)s MB.") % {"mb": _megabytes(max_bytes)})
@@ -80,8 +100,19 @@ def _evidence_check(upload: UploadedFile, name: str, budget: DecodeBudget) -> Ev
         stored = pdf_rebuild(content)
     else:
         image_structure_check(kind, content)
+        if defer_pictures:
+            image_header_check(kind, content, budget)
+            return EvidenceUpload(
+                content=content, original_name=name, content_type=kind, sha256=sha256, size=len(content), pending=True
+            )
         stored = image_reencode(kind, content, budget)
     return EvidenceUpload(content=stored, original_name=name, content_type=kind, sha256=sha256, size=len(stored))
+
+
+def evidence_clean(kind: str, content: bytes) -> bytes:
+    """A picture stored pending, re-encoded from its pixels alone, or Rejected (damaged, or too large
+    once decoded). It passed the structure and header checks when it was received."""
+    return image_reencode(kind, content, DecodeBudget(pixels=settings.EVIDENCE_MAX_PIXELS))
 
 
 def _megabytes(size: int) -> str:

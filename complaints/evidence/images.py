@@ -6,12 +6,14 @@ import io
 import re
 import struct
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import IO
 
 from django.conf import settings
 from django.utils.translation import gettext as _
-from PIL import Image, ImageOps
+from PIL import Image, ImageFile, ImageOps
 
 from .common import Rejected, damaged, foreign_signature_check, logger
 
@@ -119,6 +121,20 @@ def _webp_end(content: bytes) -> int:
 
 
 def image_reencode(kind: str, content: bytes, budget: DecodeBudget) -> bytes:
+    """The picture's pixels alone, re-encoded, or Rejected: what a stored picture is made of."""
+    return _opened(kind, content, budget, decode=True)
+
+
+def image_header_check(kind: str, content: bytes, budget: DecodeBudget) -> None:
+    """Every check of ``image_reencode`` that reads only the picture's header, or Rejected.
+
+    The citizen's request runs this and stores the picture as received for a worker to re-encode
+    (complaints.services.evidence): the decoding and encoding were most of a submission's CPU.
+    """
+    _opened(kind, content, budget, decode=False)
+
+
+def _opened(kind: str, content: bytes, budget: DecodeBudget, *, decode: bool) -> bytes:
     image_format = IMAGE_FORMATS[kind]
     too_large = _("the picture has too many pixels; send a smaller screenshot.")
     try:
@@ -127,11 +143,17 @@ def image_reencode(kind: str, content: bytes, budget: DecodeBudget) -> bytes:
             if width * height > settings.EVIDENCE_MAX_PIXELS or max(width, height) > MAX_SIDE[image_format]:
                 raise Rejected(too_large)
             target = _target_mode(image, image_format)
-            if _peak_bytes(image, target) > settings.EVIDENCE_MAX_DECODE_BYTES:
+            if _peak_bytes(image, target, _orientation_before_decoding(image)) > settings.EVIDENCE_MAX_DECODE_BYTES:
                 raise Rejected(too_large)
             # Counted before decoding: a refused picture costs the request nothing.
             budget.take(width * height)
-            image.load()  # only the first frame of an animation is evidence
+            if not decode:
+                return b""
+            with _strict_decoding():
+                image.load()  # only the first frame of an animation is evidence
+            # A PNG's EXIF may follow its pixels: known only now.
+            if _peak_bytes(image, target, _orientation(image)) > settings.EVIDENCE_MAX_DECODE_BYTES:
+                raise Rejected(too_large)
             # Encoded inside the block: closing the image frees its pixels.
             return _encode(_pixels_only(image, target), image_format)
     except Rejected:
@@ -140,6 +162,24 @@ def image_reencode(kind: str, content: bytes, budget: DecodeBudget) -> bytes:
         raise Rejected(too_large) from exc
     except Exception as exc:  # see the module docstring: a parser's failure is a refusal
         raise damaged(exc) from exc
+
+
+@contextmanager
+def _strict_decoding() -> Iterator[None]:
+    """Decode with Pillow's errors on, whatever the process has set.
+
+    WeasyPrint sets ``ImageFile.LOAD_TRUNCATED_IMAGES = True`` for the whole process when it is
+    imported (reports' PDFs, in a web or worker process), and Pillow then fills a broken or cut-off
+    pixel stream with grey instead of raising: a damaged picture would be stored as evidence. Web and
+    worker processes run one request or task at a time, so setting the flag around the decoding is
+    enough.
+    """
+    lenient = ImageFile.LOAD_TRUNCATED_IMAGES
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    try:
+        yield
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = lenient
 
 
 def _target_mode(image: Image.Image, image_format: str) -> str:
@@ -158,12 +198,21 @@ def _orientation(image: Image.Image) -> int:
     return value if isinstance(value, int) else 1
 
 
-def _peak_bytes(image: Image.Image, target: str) -> int:
+def _orientation_before_decoding(image: Image.Image) -> int:
+    """The orientation as far as the header tells. Pillow finds a PNG's EXIF by decoding the whole
+    picture (its eXIf chunk may follow the pixels) and would swallow a broken pixel stream as "no
+    EXIF" here; a PNG's orientation is read again once it is decoded."""
+    if image.format == "PNG" and "exif" not in image.info:
+        return 1
+    return _orientation(image)
+
+
+def _peak_bytes(image: Image.Image, target: str, orientation: int) -> int:
     """The most memory the decoded picture can hold at once: decoded, then converted or rotated."""
     pixels = image.width * image.height
     decoded = pixels * BYTES_PER_PIXEL.get(image.mode, 4)
     final = pixels * BYTES_PER_PIXEL.get(target, 4)
-    copies = int(target != image.mode) + int(_orientation(image) != 1)
+    copies = int(target != image.mode) + int(orientation != 1)
     return decoded + final if copies else decoded
 
 
@@ -184,7 +233,7 @@ def _pixels_only(image: Image.Image, target: str) -> Image.Image:
 
 
 def _encode(image: Image.Image, image_format: str) -> bytes:
-    """The cheapest encoder settings that keep the pixels: the citizen waits for this.
+    """The cheapest encoder settings that keep the pixels: a worker's CPU, shared with the web's.
 
     zlib level 1 instead of the default 6 costs a few per cent in size and saves about a third of
     the PNG encode (optimize=True, tried first, cost 4x the default); WebP's method 0 is its fastest.

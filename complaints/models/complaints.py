@@ -208,13 +208,24 @@ def private_storage() -> Storage:
 
 
 def evidence_upload_to(instance: Evidence, filename: str) -> str:
-    # The citizen's file name never reaches the disk: it can carry PII or path tricks.
-    return f"evidence/{timezone.now():%Y/%m}/{secrets.token_hex(16)}"
+    # The citizen's file name never reaches the disk: it can carry PII or path tricks. A picture as
+    # received, before its re-encoding, is kept apart: nothing but the worker that cleans it reads it.
+    folder = "quarantine" if instance.state == Evidence.State.PENDING else "evidence"
+    return f"{folder}/{timezone.now():%Y/%m}/{secrets.token_hex(16)}"
 
 
 class Evidence(models.Model):
+    class State(models.TextChoices):
+        PENDING = "PENDING", _("Being checked")
+        READY = "READY", _("Ready")
+        REFUSED = "REFUSED", _("Could not be read")
+
     complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="evidence")
-    file = models.FileField(upload_to=evidence_upload_to, storage=private_storage, max_length=200)
+    # Empty once REFUSED: the bytes that could not be read are not kept.
+    file = models.FileField(upload_to=evidence_upload_to, storage=private_storage, max_length=200, blank=True)
+    # A picture arrives PENDING: stored as received, it is re-encoded by a worker within seconds
+    # (complaints.services.evidence). No view serves a file that is not READY.
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.READY)
     # The citizen's file name can carry their name or more (e.g. "cnic-farah-qureshi.jpg").
     original_name = pii_fields.EncryptedCharField(max_length=255)
     content_type = models.CharField(max_length=50)

@@ -33,6 +33,7 @@ class CaseEvent(models.Model):
         LETTER = "LETTER", _("Letter")
         REPLY = "REPLY", _("Platform reply")
         NOTICE = "NOTICE", _("Notice")
+        EVIDENCE_CHECKED = "EVIDENCE_CHECKED", _("Evidence checked")
 
     # What the citizen's tracking page may show. Notes, assignments and staff names never leave.
     PUBLIC_KINDS: ClassVar[set[str]] = {

@@ -18,6 +18,7 @@ from .cases import (
     case_take,
     case_transition,
 )
+from .evidence import evidence_clean_one, evidences_clean_pending
 from .intake import ComplaintData, EvidenceUpload, complaint_submit, evidence_download_record
 from .pii import (
     RevealedPii,
@@ -53,7 +54,9 @@ __all__ = [
     "complaint_reject",
     "complaint_rejection_note_approve",
     "complaint_submit",
+    "evidence_clean_one",
     "evidence_download_record",
+    "evidences_clean_pending",
     "reference_next",
     "staff_totp_enrol",
 ]

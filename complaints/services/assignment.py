@@ -43,30 +43,41 @@ def case_autoassign_publish(*, case_id: int) -> None:
 
     The task runs CASE_AUTOASSIGN_BATCH_SECONDS after its publish, so it finds this case, committed
     before the decision, and the cases of the submissions, in any web process, that skip publishing
-    until then (regulator_portal.batching).
-    With the broker down, one quick connection attempt fails and publishing pauses for a few seconds;
-    the case stays unassigned until case_autoassign_sweep (beat) picks it up.
+    until then (regulator_portal.batching). With the broker down, one quick connection attempt fails
+    and publishing pauses for a few seconds; the case stays unassigned until case_autoassign_sweep
+    (beat) picks it up.
     """
-    global _publish_paused_until
     # Imported here because tasks.py imports this package.
     from ..tasks import cases_autoassign_task
 
+    batch_task_publish(
+        cases_autoassign_task,
+        name="autoassign",
+        window=settings.CASE_AUTOASSIGN_BATCH_SECONDS,
+        unpublished=f"case {case_id} not published for assignment; the sweep will assign it",
+    )
+
+
+def batch_task_publish(task: Any, *, name: str, window: float, unpublished: str) -> None:
+    """Publish a batch ``task`` to run ``window`` seconds from now, unless one already will (in any
+    web process) after this moment. Never raises: a failed publish is logged as ``unpublished`` and
+    pauses publishing for a few seconds, and beat's sweep does the work."""
+    global _publish_paused_until
     if time.monotonic() < _publish_paused_until:
         return
     try:
         if current_app.conf.task_always_eager:
-            cases_autoassign_task.delay()  # runs here, now that the commit is done
+            task.delay()  # runs here, now that the commit is done
             return
-        window = settings.CASE_AUTOASSIGN_BATCH_SECONDS
-        if not batch_publish_due(name="autoassign", window=window):
+        if not batch_publish_due(name=name, window=window):
             return
         connection: Connection
         with current_app.pool.acquire(block=True, timeout=2) as connection:  # type: ignore[assignment]
             connection.ensure_connection(max_retries=1, interval_start=0, interval_step=0, interval_max=0, timeout=1)
-            cases_autoassign_task.apply_async(countdown=window, connection=connection, retry=False)  # type: ignore[call-arg]
-    except Exception:  # any broker failure: the sweep assigns the case later
+            task.apply_async(countdown=window, connection=connection, retry=False)
+    except Exception:  # any broker failure: the sweep does it later
         _publish_paused_until = time.monotonic() + PUBLISH_PAUSE_SECONDS
-        logger.warning("case %s not published for assignment; the sweep will assign it", case_id, exc_info=True)
+        logger.warning(unpublished, exc_info=True)
 
 
 def case_autoassign_sweep(*, older_than_seconds: float) -> int:

@@ -27,6 +27,7 @@ from ..pii import pii_hash
 from ..sla import sla_due_at
 from .assignment import case_autoassign_publish
 from .base import reference_format, reference_number_next, reference_sequence, reference_sequences_ensure
+from .evidence import evidence_clean_publish
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,8 @@ class EvidenceUpload:
     content_type: str
     sha256: str  # of the bytes as received, before any re-encoding
     size: int
+    # A picture kept as received, for a worker to re-encode (complaints.services.evidence).
+    pending: bool = False
 
 
 @dataclass(frozen=True)
@@ -223,6 +226,7 @@ def _complaint_submit(
             content_type=upload.content_type,
             size=upload.size,
             sha256=upload.sha256,
+            state=Evidence.State.PENDING if upload.pending else Evidence.State.READY,
         )
         item.file.save("evidence", ContentFile(upload.content), save=False)
         stored.append(item)
@@ -240,6 +244,8 @@ def _complaint_submit(
     CaseEvent.objects.bulk_create([e for e in (opened, received) if e is not None])
     if created:
         transaction.on_commit(partial(case_autoassign_publish, case_id=case.pk))
+    if any(upload.pending for upload in evidence):
+        transaction.on_commit(evidence_clean_publish)
     signals.complaint_submitted.send(sender=Complaint, complaint=complaint)
     return complaint
 

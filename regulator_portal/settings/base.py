@@ -162,6 +162,7 @@ CELERY_TASK_ROUTES = {
     "notices.tasks.*": {"queue": "notices"},
     # A new case's assignment is seconds-sensitive: never queued behind a long sweep.
     "complaints.tasks.cases_autoassign_task": {"queue": "default"},
+    "complaints.tasks.evidence_clean_task": {"queue": "default"},
     "complaints.tasks.*": {"queue": "long"},
     "reports.tasks.*": {"queue": "long"},
 }
@@ -364,6 +365,8 @@ CASE_AUTOASSIGN_SWEEP_AFTER_SECONDS = env.int("CASE_AUTOASSIGN_SWEEP_AFTER_SECON
 # A new case is assigned this long after the first submission that publishes the task; the ones each
 # web process files meanwhile go with it (one task per process and window, not one per case).
 CASE_AUTOASSIGN_BATCH_SECONDS = env.float("CASE_AUTOASSIGN_BATCH_SECONDS", default=0.5)
+# A picture is re-encoded by a batch task this long after the submission's commit (complaints.services.evidence).
+EVIDENCE_CLEAN_BATCH_SECONDS = env.float("EVIDENCE_CLEAN_BATCH_SECONDS", default=0.5)
 TRACK_RATE_PER_IP = env.str("TRACK_RATE_PER_IP", default="20/h")
 # Admin searches by a complainant's CNIC or mobile, per member of staff: each is logged, and the cap
 # stops anyone walking the number space even with the permission.

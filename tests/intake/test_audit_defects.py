@@ -17,6 +17,7 @@ from complaints.evidence import evidence_validate
 from complaints.evidence.images import image_structure_check
 from complaints.handles import InvalidHandle, handle_normalize
 from complaints.models import CaseEvent, Complaint, Evidence
+from complaints.services import evidences_clean_pending
 
 from .conftest import NEW_URL, NEW_URL_UR, TRACK_URL, form_data, upload
 from .payloads import (
@@ -71,7 +72,9 @@ def test_a_jpeg_whose_exif_breaks_exif_transpose_is_filed_without_its_exif(clien
     )
 
     assert response.status_code == 303
+    evidences_clean_pending()  # the worker, after the commit
     stored = Evidence.objects.get()
+    assert stored.state == Evidence.State.READY
     with stored.file.open("rb") as handle, Image.open(handle) as image:
         assert image.format == "JPEG"
         assert not image.getexif()

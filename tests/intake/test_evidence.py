@@ -17,6 +17,7 @@ from pypdf.generic import DictionaryObject, NameObject, TextStringObject
 
 from complaints.evidence import evidence_validate
 from complaints.models import Complaint, Evidence
+from complaints.services import evidences_clean_pending
 
 from .conftest import NEW_URL, form_data, jpeg_with_gps, png_bytes, upload
 
@@ -223,7 +224,9 @@ def test_messages_name_each_bad_file():
 
 
 @pytest.mark.django_db
-def test_exif_and_gps_are_gone_from_the_stored_image_and_the_sha256_is_of_the_original(client, x_platform):
+def test_exif_and_gps_are_gone_from_the_stored_image_and_the_sha256_is_of_the_original(
+    client, x_platform, django_capture_on_commit_callbacks
+):
     original = jpeg_with_gps()
     assert Image.open(io.BytesIO(original)).getexif().get_ifd(0x8825)  # the fixture really has GPS
 
@@ -233,7 +236,14 @@ def test_exif_and_gps_are_gone_from_the_stored_image_and_the_sha256_is_of_the_or
 
     assert response.status_code == 303
     complaint = Complaint.objects.get()
+    # Kept as received, apart, until the worker re-encodes it; nothing serves it meanwhile.
+    received = Evidence.objects.get(complaint=complaint, content_type="image/jpeg")
+    assert received.state == Evidence.State.PENDING and received.file.name.startswith("quarantine/")
+    with django_capture_on_commit_callbacks(execute=True):
+        evidences_clean_pending()
     stored = Evidence.objects.get(complaint=complaint, content_type="image/jpeg")
+    assert stored.state == Evidence.State.READY and stored.file.name.startswith("evidence/")
+    assert not received.file.storage.exists(received.file.name)  # the bytes as received are gone
     assert stored.sha256 == hashlib.sha256(original).hexdigest()
     assert stored.original_name == "IMG_0001.jpg"
     assert "IMG_0001" not in stored.file.name  # stored under a random name

@@ -51,3 +51,12 @@ def test_a_filed_complaint_names_the_platform_chosen(client, x_platform):
     assert client.post(NEW_URL, form_data(x_platform, account_handle="kept")).status_code == 303
     complaint = Complaint.objects.get(account_handle_normalized="kept")
     assert complaint.platform == x_platform and complaint.platform.name == x_platform.name
+
+
+def test_a_platform_added_by_another_process_is_accepted_at_once(client, x_platform):
+    client.get(NEW_URL)  # this process keeps the list without it
+    # Saved by another process: bulk_create sends no post_save here.
+    [added] = type(x_platform).objects.bulk_create([type(x_platform)(slug="bluesky", name="Bluesky")])
+    assert added not in selectors.platforms_active()
+    assert client.post(NEW_URL, form_data(added, account_handle="newcomer")).status_code == 303
+    assert Complaint.objects.get(account_handle_normalized="newcomer").platform == added

@@ -231,6 +231,14 @@ def worker_database_url() -> str:
     return f"postgres://{db['USER'] or 'root'}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
+def seconds_until(done: Callable[[], bool], *, since: float, timeout: float = 20) -> float:
+    """Poll ``done`` every tenth of a second until it holds or ``timeout`` has passed since ``since``
+    (a time.monotonic()); returns the seconds from ``since``."""
+    while not done() and time.monotonic() < since + timeout:
+        time.sleep(0.1)
+    return time.monotonic() - since
+
+
 def worker_start(*, broker_url: str, email_url: str, env: dict[str, str] | None = None, concurrency: int = 2) -> Worker:
     log = Path(tempfile.mkstemp(prefix="notices-worker-", suffix=".log")[1])
     environment = {

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from complaints.evidence import evidence_validate
 from complaints.models import Case, CaseEvent, Complaint
 from complaints.services import (
     case_escalate_overdue,
@@ -25,6 +26,7 @@ from notices.models import Notice
 from notices.services import notice_retry
 from tests.cases.conftest import verified_client
 from tests.factories import complaint_create
+from tests.intake.conftest import png_bytes, upload
 
 from .conftest import world_build
 
@@ -42,6 +44,9 @@ def every_kind_of_event(ayesha, sana, zara) -> None:
     first = complaint_create(account_handle="ValleyNews", full_name="Farah Qureshi")
     second = complaint_create(account_handle="ValleyNews", full_name="Bilal Ahmed")
     third = complaint_create(account_handle="ValleyNews", full_name="Sana Mir")
+    # A picture re-encoded by the worker after the submission (EVIDENCE_CHECKED).
+    pending = evidence_validate([upload("shot.png", png_bytes((64, 48)))], defer_pictures=True)
+    complaint_create(account_handle="ValleyNews", full_name="Omar Baig", evidence=pending)
     case = first.case
     case_take(case=case, actor=ayesha)
     complaint_accept(complaint=first, actor=ayesha)

@@ -32,16 +32,23 @@ def test_evidence_is_stored_encrypted_and_private_and_staff_download_it_through_
     )
     assert sent.status_code == 303, sent.text[:2000]
 
-    out = portal_python(
-        web_env,
+    latest = (
         "from complaints.models import Evidence\n"
         "e = Evidence.objects.latest('pk')\n"
-        "print('EVIDENCE', e.pk, e.file.name, type(e.file.storage).__name__)\n",
+        "print('EVIDENCE', e.pk, e.file.name, type(e.file.storage).__name__, e.state)\n"
     )
-    evidence_id, key, storage = out.split("EVIDENCE")[-1].split()
-    assert storage == "PrivateS3Storage"
-    objects = s3_client(moto_server).list_objects_v2(Bucket=bucket, Prefix="evidence/")
-    assert key in [o["Key"] for o in objects.get("Contents", [])]
+    evidence_id, received, storage, state = portal_python(web_env, latest).split("EVIDENCE")[-1].split()
+    assert (storage, state) == ("PrivateS3Storage", "PENDING")
+    # The bytes as received, until a worker re-encodes them: as private and encrypted as the rest.
+    assert received.startswith("quarantine/")
+    assert_private_and_encrypted(moto_server, bucket, received)
+
+    portal_python(web_env, "from complaints.services import evidences_clean_pending\nevidences_clean_pending()\n")
+    _, key, _, state = portal_python(web_env, latest).split("EVIDENCE")[-1].split()
+    assert state == "READY"
+    objects = s3_client(moto_server).list_objects_v2(Bucket=bucket)
+    keys = [o["Key"] for o in objects.get("Contents", [])]
+    assert key.startswith("evidence/") and key in keys and received not in keys
     assert_private_and_encrypted(moto_server, bucket, key)
 
     # The other web host serves it, to a signed-in caseworker, from the bucket through the view.

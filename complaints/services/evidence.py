@@ -1,0 +1,109 @@
+"""Pictures re-encoded by a worker after the submission, where the citizen's request used to do it.
+
+Decoding and re-encoding a screenshot was half the web CPU of a submission with one picture. The
+request now runs every check that reads the picture's structure and header (complaints.evidence:
+type, trailing data, hidden files, pixel and memory budgets) and stores the bytes as received under
+``quarantine/``, with the evidence row PENDING. After the commit it publishes a batch task (one per
+window for all web processes, regulator_portal.batching) that re-encodes every PENDING picture:
+
+- READY: the re-encoded picture is stored under ``evidence/``, the row points at it, and the
+  received bytes are deleted once that commits;
+- REFUSED: the picture could not be decoded, or is too large once decoded; the received bytes are
+  deleted and the row keeps no file.
+
+Either way the case gets an EVIDENCE_CHECKED event in the same transaction. The guarantee that staff
+never see an unstripped file holds because nothing serves a row that is not READY: the download and
+thumbnail views find only READY rows (selectors.evidence_for_download), and the case pages show
+"being checked" without a link. Beat runs the same task every half minute, for a publish that was lost.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+
+from ..models import CaseEvent, Evidence
+from .assignment import batch_task_publish
+
+logger = logging.getLogger(__name__)
+
+BATCH_LIMIT = 200
+
+
+def evidence_clean_publish() -> None:
+    """After a submission with pictures commits: have a worker re-encode them. Never raises."""
+    from ..tasks import evidence_clean_task  # tasks.py imports this package
+
+    batch_task_publish(
+        evidence_clean_task,
+        name="evidence",
+        window=settings.EVIDENCE_CLEAN_BATCH_SECONDS,
+        unpublished="pictures not published for checking; the sweep will check them",
+    )
+
+
+def evidences_clean_pending(*, limit: int = BATCH_LIMIT) -> dict[str, int]:
+    """Re-encode the pictures still PENDING, oldest first; returns how many ended READY and REFUSED."""
+    outcomes: dict[str, int] = {Evidence.State.READY: 0, Evidence.State.REFUSED: 0}
+    pending = Evidence.objects.filter(state=Evidence.State.PENDING).order_by("pk").values_list("pk", flat=True)
+    for evidence_id in list(pending[:limit]):
+        try:
+            state = evidence_clean_one(evidence_id=evidence_id)
+        except Exception as exc:  # storage unreachable, say: the row stays PENDING for the next run
+            logger.warning("evidence %s not checked (%s); the next run tries again", evidence_id, type(exc).__name__)
+            continue
+        if state in outcomes:
+            outcomes[state] += 1
+    return {str(state): count for state, count in outcomes.items() if count}
+
+
+def evidence_clean_one(*, evidence_id: int) -> str | None:
+    """Re-encode one PENDING picture: its new state, or None if another worker has it or had it."""
+    # Imported here: complaints.evidence imports this package (EvidenceUpload).
+    from ..evidence import Rejected, evidence_clean
+
+    with transaction.atomic():
+        item = (
+            Evidence.objects.select_for_update(skip_locked=True)
+            .select_related("complaint")
+            .filter(pk=evidence_id, state=Evidence.State.PENDING)
+            .first()
+        )
+        if item is None:
+            return None
+        received = str(item.file.name)
+        storage = item.file.storage
+        stored = ""
+        try:
+            with storage.open(received, "rb") as handle:
+                content = handle.read()
+            try:
+                clean = evidence_clean(item.content_type, content)
+            except Rejected as rejected:
+                # The refusal's own words, as the form would have shown them: never the file's bytes.
+                outcome = {"state": Evidence.State.REFUSED, "reason": rejected.message}
+                item.state, item.file.name = Evidence.State.REFUSED, ""
+            else:
+                outcome = {"state": Evidence.State.READY}
+                item.state, item.size = Evidence.State.READY, len(clean)
+                item.file.save("evidence", ContentFile(clean), save=False)
+                stored = str(item.file.name)
+            item.save(update_fields=["state", "size", "file"])
+            CaseEvent.objects.create(
+                case_id=item.complaint.case_id,
+                complaint=item.complaint,
+                kind=CaseEvent.Kind.EVIDENCE_CHECKED,
+                data={"evidence": item.pk, **outcome},
+            )
+        except BaseException:
+            # The row stays PENDING for the next run; the re-encoded copy must not stay behind.
+            if stored:
+                storage.delete(stored)
+            raise
+        # The bytes as received go once the row no longer points at them.
+        transaction.on_commit(lambda: storage.delete(received))
+    logger.info("evidence %s checked: %s", item.pk, item.state)
+    return str(item.state)

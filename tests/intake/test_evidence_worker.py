@@ -1,0 +1,158 @@
+"""A picture is re-encoded by a worker after the submission; until then nobody can open it.
+
+The request checks the picture's structure and header and keeps the bytes as received apart
+(``quarantine/``, PENDING). The worker's batch re-encodes it (READY) or refuses it (REFUSED) and
+deletes the bytes as received. No view serves a file that is not READY.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import Permission, User
+from django.core.exceptions import ValidationError
+from PIL import Image, ImageFile
+
+from complaints.evidence import evidence_validate
+from complaints.models import CaseEvent, Complaint, Evidence
+from complaints.services import evidence_clean_one, evidences_clean_pending
+from tests.factories import complaint_create
+from tests.notices.conftest import seconds_until, worker_start
+
+from .conftest import NEW_URL, form_data, png_bytes, upload
+from .test_evidence_download import verified_login
+
+
+def png_with_text(secret: bytes) -> bytes:
+    out = io.BytesIO()
+    image = Image.new("RGB", (60, 40), (200, 30, 30))
+    from PIL.PngImagePlugin import PngInfo
+
+    info = PngInfo()
+    info.add_text("Comment", secret.decode())
+    image.save(out, format="PNG", pnginfo=info)
+    return out.getvalue()
+
+
+def png_with_broken_pixels() -> bytes:
+    """Whole chunks, a readable header, and pixel data that does not decompress."""
+    content = bytearray(png_bytes((64, 48)))
+    start = content.index(b"IDAT") + 4
+    length = int.from_bytes(content[start - 8 : start - 4], "big")
+    content[start : start + length] = b"\xff" * length
+    return bytes(content)
+
+
+@pytest.fixture
+def caseworker(db) -> User:
+    user = User.objects.create_user("nadia", password="x" * 12, is_staff=True)
+    user.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_evidence", "view_case", "view_complaint", "view_all_cases"])
+    )
+    return user
+
+
+@pytest.mark.django_db
+def test_a_picture_is_served_only_after_the_worker_has_re_encoded_it(
+    client, x_platform, caseworker, django_capture_on_commit_callbacks
+):
+    secret = b"GPS 34.0837N 74.7973E Farah"
+    data = {**form_data(x_platform), "evidence": [upload("shot.png", png_with_text(secret), "image/png")]}
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        assert client.post(NEW_URL, data).status_code == 303
+    assert any(getattr(c, "__name__", "") == "evidence_clean_publish" for c in callbacks)
+    item = Evidence.objects.get()
+    assert item.state == Evidence.State.PENDING and item.file.name.startswith("quarantine/")
+
+    staff = client.__class__()
+    verified_login(staff, caseworker)
+    assert staff.get(f"/staff/evidence/{item.pk}/").status_code == 404
+    assert staff.get(f"/staff/evidence/{item.pk}/thumbnail/").status_code == 404
+    page = staff.get(f"/admin/complaints/complaint/{item.complaint_id}/change/").content.decode()
+    assert "being checked" in page and f"/staff/evidence/{item.pk}/" not in page
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert evidences_clean_pending() == {"READY": 1}
+    item.refresh_from_db()
+    assert item.state == Evidence.State.READY and item.file.name.startswith("evidence/")
+    response = staff.get(f"/staff/evidence/{item.pk}/")
+    assert response.status_code == 200
+    served = b"".join(response.streaming_content)
+    assert served.startswith(b"\x89PNG") and secret not in served and b"Comment" not in served
+    assert staff.get(f"/staff/evidence/{item.pk}/thumbnail/").status_code == 200
+    event = CaseEvent.objects.get(kind=CaseEvent.Kind.EVIDENCE_CHECKED)
+    assert event.data == {"evidence": item.pk, "state": "READY"}
+    assert evidence_clean_one(evidence_id=item.pk) is None  # a second run, or another worker: nothing
+
+
+@pytest.mark.django_db
+def test_a_picture_that_cannot_be_decoded_is_refused_and_not_kept(
+    client, x_platform, caseworker, django_capture_on_commit_callbacks
+):
+    data = {**form_data(x_platform), "evidence": [upload("shot.png", png_with_broken_pixels(), "image/png")]}
+    assert client.post(NEW_URL, data).status_code == 303  # its header reads: it is accepted
+    item = Evidence.objects.get()
+    received = item.file.name
+    with django_capture_on_commit_callbacks(execute=True):
+        assert evidences_clean_pending() == {"REFUSED": 1}
+    item.refresh_from_db()
+    assert (item.state, item.file.name) == (Evidence.State.REFUSED, "")
+    assert not item.file.storage.exists(received)
+    event = CaseEvent.objects.get(kind=CaseEvent.Kind.EVIDENCE_CHECKED)
+    assert event.data["state"] == "REFUSED" and "damaged" in event.data["reason"]
+    staff = client.__class__()
+    verified_login(staff, caseworker)
+    assert staff.get(f"/staff/evidence/{item.pk}/").status_code == 404
+    page = staff.get(f"/admin/complaints/complaint/{item.complaint_id}/change/").content.decode()
+    assert "could not be read, and was not kept" in page
+    assert Complaint.objects.count() == 1  # the complaint itself stands
+
+
+@pytest.mark.django_db
+def test_pdfs_and_staff_attachments_are_still_cleaned_in_the_request():
+    [picture] = evidence_validate([upload("shot.png", png_bytes())])  # a platform's reply attachment
+    assert not picture.pending
+    [deferred] = evidence_validate([upload("shot.png", png_bytes())], defer_pictures=True)
+    assert deferred.pending and deferred.content == png_bytes()
+    complaint = complaint_create(evidence=[picture])
+    assert complaint.evidence.get().state == Evidence.State.READY
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_re_encodes_a_filed_picture_within_seconds(client, x_platform):
+    worker = worker_start(broker_url=settings.CELERY_BROKER_URL, email_url="dummymail://")
+    try:
+        data = {**form_data(x_platform), "evidence": [upload("shot.png", png_with_text(b"secret"), "image/png")]}
+        filed_at = time.monotonic()
+        assert client.post(NEW_URL, data).status_code == 303
+        item = Evidence.objects.get()
+
+        def checked() -> bool:
+            item.refresh_from_db()
+            return item.state != Evidence.State.PENDING
+
+        waited = seconds_until(checked, since=filed_at)
+        output = worker.output()
+    finally:
+        worker.stop()
+    assert item.state == Evidence.State.READY, output
+    assert waited < 10
+    with item.file.open("rb") as handle:
+        assert b"secret" not in handle.read()
+
+
+@pytest.mark.parametrize("lenient", [False, True], ids=["pillow-default", "after-weasyprint"])
+def test_a_png_whose_pixels_do_not_decode_is_refused_where_it_is_decoded(monkeypatch, lenient):
+    # Importing WeasyPrint (a statistics PDF) turns on Pillow's lenient decoding for the process.
+    monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", lenient)
+    # Pillow decodes a PNG to look for EXIF after its pixels, and reading the orientation swallowed
+    # the broken stream as "no EXIF": such a picture was stored as whatever had decoded.
+    with pytest.raises(ValidationError, match="damaged or incomplete"):
+        evidence_validate([upload("shot.png", png_with_broken_pixels())])
+    # The request that defers the decoding reads its header only, and accepts it for the worker.
+    [deferred] = evidence_validate([upload("shot.png", png_with_broken_pixels())], defer_pictures=True)
+    assert deferred.pending
