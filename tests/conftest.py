@@ -33,7 +33,7 @@ def _clean_cache():
 def _publishing_fresh(monkeypatch: pytest.MonkeyPatch) -> None:
     """No test inherits another's publishing state: a pause after a failed publish, or a batch task
     published a moment ago that would make this test's submissions skip publishing their own."""
-    monkeypatch.setattr("complaints.services.assignment._publish_paused_until", 0.0)
+    monkeypatch.setattr("complaints.services.publish._publish_paused_until", 0.0)
     monkeypatch.setattr("notices.services.outbox._publish_paused_until", 0.0)
     monkeypatch.setattr("regulator_portal.batching._covered_until", {})
     # Nor the platforms another test's rolled-back transaction held.

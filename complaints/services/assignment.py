@@ -1,41 +1,32 @@
 """Automatic assignment of new cases: published after a submission commits, run by a worker in batches.
 
-The citizen's request assigns nobody (docs/intake.md). After its commit it publishes, at most once
-per CASE_AUTOASSIGN_BATCH_SECONDS per web process, a task that runs that long after and assigns every
-new case still unassigned, oldest first, by the fair rule: fewest open cases, then whoever was
-assigned least recently; away and off-team caseworkers excluded. Beat's sweep does the same for a
-case whose publish was lost. A batch reads the caseworkers and their loads once and writes its
-assignments together, so a campaign of thousands of complaints costs a handful of statements per
-batch, not seven per case.
+The citizen's request assigns nobody (docs/intake.md). After its commit it publishes, about once
+per CASE_AUTOASSIGN_BATCH_SECONDS for all web processes together (publish.py), a task that runs
+that long after and assigns every new case still unassigned, oldest first, by the fair rule: fewest
+open cases, then whoever was assigned least recently; away and off-team caseworkers excluded.
+Beat's sweep does the same for a case whose publish was lost. A batch reads the caseworkers and
+their loads once and writes its assignments together, so a campaign of thousands of complaints costs
+a handful of statements per batch, not seven per case.
 """
 
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from celery import current_app
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from regulator_portal.batching import batch_publish_due
-
 from ..models import Case, CaseEvent, Role, StaffProfile
 from ..selectors_staff import staff_by_load, staff_present, staff_teams
-
-if TYPE_CHECKING:
-    from kombu import Connection
+from .publish import batch_task_publish
 
 logger = logging.getLogger(__name__)
 
 BATCH_LIMIT = 500
-# After a failed publish, later submissions skip the broker this long instead of each paying a timeout.
-PUBLISH_PAUSE_SECONDS = 5.0
-_publish_paused_until = 0.0
 
 
 def case_autoassign_publish(*, case_id: int) -> None:
@@ -56,28 +47,6 @@ def case_autoassign_publish(*, case_id: int) -> None:
         window=settings.CASE_AUTOASSIGN_BATCH_SECONDS,
         unpublished=f"case {case_id} not published for assignment; the sweep will assign it",
     )
-
-
-def batch_task_publish(task: Any, *, name: str, window: float, unpublished: str) -> None:
-    """Publish a batch ``task`` to run ``window`` seconds from now, unless one already will (in any
-    web process) after this moment. Never raises: a failed publish is logged as ``unpublished`` and
-    pauses publishing for a few seconds, and beat's sweep does the work."""
-    global _publish_paused_until
-    if time.monotonic() < _publish_paused_until:
-        return
-    try:
-        if current_app.conf.task_always_eager:
-            task.delay()  # runs here, now that the commit is done
-            return
-        if not batch_publish_due(name=name, window=window):
-            return
-        connection: Connection
-        with current_app.pool.acquire(block=True, timeout=2) as connection:  # type: ignore[assignment]
-            connection.ensure_connection(max_retries=1, interval_start=0, interval_step=0, interval_max=0, timeout=1)
-            task.apply_async(countdown=window, connection=connection, retry=False)
-    except Exception:  # any broker failure: the sweep does it later
-        _publish_paused_until = time.monotonic() + PUBLISH_PAUSE_SECONDS
-        logger.warning(unpublished, exc_info=True)
 
 
 def case_autoassign_sweep(*, older_than_seconds: float) -> int:

@@ -26,7 +26,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 
 from ..models import CaseEvent, Evidence
-from .assignment import batch_task_publish
+from .publish import batch_task_publish
 
 logger = logging.getLogger(__name__)
 

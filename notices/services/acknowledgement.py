@@ -9,8 +9,8 @@ and body stay empty until the worker renders them at send time (``citizen_render
 them, encrypted like every notice body.
 
 Under a campaign the worker sends them in batches (``acknowledgements_send``): the web processes
-publish one batch task per ``NOTICE_ACK_BATCH_SECONDS`` between them rather than one task per notice, so the
-worker's per-task cost is paid once for many submissions. A batch (``batch.notices_send_batch``)
+publish one batch task per ``NOTICE_ACK_BATCH_SECONDS`` between them rather than one task per
+notice, so the worker's per-task cost is paid once for many submissions. A batch (``batch.notices_send_batch``)
 claims its rows in one statement, renders them, stores their texts in one more and records the sends
 in a third, where one by one it took seven statements a notice. Its claim is the conditional update
 every send makes, so a second batch, the sweeper's per-notice publish or a redelivered message never
