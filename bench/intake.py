@@ -579,7 +579,8 @@ def main() -> None:
     parser.add_argument("--peer", choices=["helpdesk"], default=None)
     parser.add_argument("--png", action="store_true", help="also run every target with one 26 KB PNG attached")
     parser.add_argument("--seconds", type=float, default=20.0)
-    parser.add_argument("--max", type=int, default=2000)
+    # A bound that a 10-second phase does not reach: a phase cut short by it ends on a half-idle tail.
+    parser.add_argument("--max", type=int, default=5000)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--workers", type=int, default=5)
