@@ -5,7 +5,13 @@ from __future__ import annotations
 from celery import shared_task
 from django.conf import settings
 
-from .services import case_autoassign_sweep, case_escalate_overdue, cases_autoassign, evidences_clean_pending
+from .services import (
+    case_autoassign_sweep,
+    case_escalate_overdue,
+    cases_autoassign,
+    evidence_quarantine_sweep,
+    evidences_clean_pending,
+)
 
 
 # Routed to the "long" queue with the rest of complaints.tasks (CELERY_TASK_ROUTES): a sweep over
@@ -31,3 +37,9 @@ def cases_autoassign_sweep_task() -> int:
 @shared_task(ignore_result=True)
 def evidence_clean_task() -> dict[str, int]:
     return evidences_clean_pending()
+
+
+# Hourly, on "long" with the other sweeps: pictures as received that a killed worker left behind.
+@shared_task(ignore_result=True)
+def evidence_quarantine_sweep_task() -> int:
+    return evidence_quarantine_sweep()

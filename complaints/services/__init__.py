@@ -18,7 +18,7 @@ from .cases import (
     case_take,
     case_transition,
 )
-from .evidence import evidence_clean_one, evidences_clean_pending
+from .evidence import evidence_clean_one, evidence_quarantine_sweep, evidences_clean_pending
 from .intake import ComplaintData, EvidenceUpload, complaint_submit, evidence_download_record
 from .pii import (
     RevealedPii,
@@ -56,6 +56,7 @@ __all__ = [
     "complaint_submit",
     "evidence_clean_one",
     "evidence_download_record",
+    "evidence_quarantine_sweep",
     "evidences_clean_pending",
     "reference_next",
     "staff_totp_enrol",

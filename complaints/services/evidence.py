@@ -20,17 +20,23 @@ thumbnail views find only READY rows (selectors.evidence_for_download), and the 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.core.files.storage import Storage
 from django.db import transaction
+from django.utils import timezone
 
-from ..models import CaseEvent, Evidence
+from ..models import CaseEvent, Evidence, private_storage
 from .publish import batch_task_publish
 
 logger = logging.getLogger(__name__)
 
 BATCH_LIMIT = 200
+# A file under quarantine/ younger than this may belong to a submission still in its transaction.
+ORPHAN_AFTER = timedelta(minutes=10)
 
 
 def evidence_clean_publish() -> None:
@@ -107,3 +113,37 @@ def evidence_clean_one(*, evidence_id: int) -> str | None:
         transaction.on_commit(lambda: storage.delete(received))
     logger.info("evidence %s checked: %s", item.pk, item.state)
     return str(item.state)
+
+
+def evidence_quarantine_sweep(*, now: datetime | None = None) -> int:
+    """Delete the pictures under ``quarantine/`` that no PENDING row points at: the bytes as received,
+    EXIF and GPS included, that a worker killed between its commit and the deletion left behind.
+
+    Run hourly by beat. Files younger than ORPHAN_AFTER are left: their submission may not have
+    committed yet. Returns how many were deleted; the count, never a name, is logged.
+    """
+    now = now or timezone.now()
+    storage = private_storage()
+    pending = set(Evidence.objects.filter(state=Evidence.State.PENDING).values_list("file", flat=True))
+    removed = 0
+    for name in _quarantined(storage):
+        if name in pending or now - storage.get_modified_time(name) < ORPHAN_AFTER:
+            continue
+        storage.delete(name)
+        removed += 1
+    if removed:
+        logger.warning("deleted %d picture(s) left in quarantine/ without a row", removed)
+    return removed
+
+
+def _quarantined(storage: Storage) -> Iterator[str]:
+    # The folders evidence_upload_to makes: quarantine/<year>/<month>/<random hex>.
+    try:
+        years, _files = storage.listdir("quarantine")
+    except FileNotFoundError:
+        return
+    for year in years:
+        months, _files = storage.listdir(f"quarantine/{year}")
+        for month in months:
+            _dirs, files = storage.listdir(f"quarantine/{year}/{month}")
+            yield from (f"quarantine/{year}/{month}/{name}" for name in files)

@@ -32,6 +32,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "cases-autoassign-sweep": {"task": "complaints.tasks.cases_autoassign_sweep_task", "schedule": 30.0},
     # Evidence: re-encode pictures whose task was lost (complaints.services.evidence).
     "evidence-clean-sweep": {"task": "complaints.tasks.evidence_clean_task", "schedule": 30.0},
+    "evidence-quarantine-sweep": {"task": "complaints.tasks.evidence_quarantine_sweep_task", "schedule": 60.0 * 60},
     # Reports: publish export jobs whose first publish was lost; delete files past their expiry (docs/reports.md).
     "reports-exports-sweep": {"task": "reports.tasks.export_jobs_sweep_task", "schedule": 60.0},
     "reports-exports-expire": {"task": "reports.tasks.exports_expire_task", "schedule": 60.0 * 15},

@@ -8,17 +8,20 @@ deletes the bytes as received. No view serves a file that is not READY.
 from __future__ import annotations
 
 import io
+import os
 import time
+from datetime import timedelta
 
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import Permission, User
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from PIL import Image, ImageFile
 
 from complaints.evidence import evidence_validate
 from complaints.models import CaseEvent, Complaint, Evidence
-from complaints.services import evidence_clean_one, evidences_clean_pending
+from complaints.services import evidence_clean_one, evidence_quarantine_sweep, evidences_clean_pending
 from tests.factories import complaint_create
 from tests.notices.conftest import seconds_until, worker_start
 
@@ -156,3 +159,27 @@ def test_a_png_whose_pixels_do_not_decode_is_refused_where_it_is_decoded(monkeyp
     # The request that defers the decoding reads its header only, and accepts it for the worker.
     [deferred] = evidence_validate([upload("shot.png", png_with_broken_pixels())], defer_pictures=True)
     assert deferred.pending
+
+
+@pytest.mark.django_db
+def test_the_hourly_sweep_deletes_pictures_a_killed_worker_left_in_quarantine(client, x_platform, caplog):
+    # The test storage outlives each test's rolled-back rows: start from an empty quarantine.
+    evidence_quarantine_sweep(now=timezone.now() + timedelta(days=1))
+    caplog.clear()
+    data = {**form_data(x_platform), "evidence": [upload("shot.png", png_with_text(b"GPS 34N"), "image/png")]}
+    assert client.post(NEW_URL, data).status_code == 303
+    waiting = Evidence.objects.get()  # PENDING: its worker has not run yet
+    storage = waiting.file.storage
+    left = storage.save(f"{waiting.file.name.rsplit('/', 1)[0]}/leftover", io.BytesIO(png_with_text(b"GPS 34N")))
+    fresh = storage.save(f"{waiting.file.name.rsplit('/', 1)[0]}/in-flight", io.BytesIO(png_bytes()))
+    an_hour_ago = time.time() - 3600
+    for name in (left, waiting.file.name):
+        os.utime(storage.path(name), (an_hour_ago, an_hour_ago))
+
+    assert evidence_quarantine_sweep() == 1
+    assert not storage.exists(left)  # no row points at it: the bytes as received of a lost clean
+    assert storage.exists(waiting.file.name)  # still PENDING: its worker will clean it
+    assert storage.exists(fresh)  # too young: its submission may not have committed yet
+    assert "deleted 1 picture(s) left in quarantine/ without a row" in caplog.text
+    assert "leftover" not in caplog.text and "quarantine/20" not in caplog.text
+    storage.delete(fresh)

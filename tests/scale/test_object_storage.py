@@ -42,6 +42,15 @@ def test_evidence_is_stored_encrypted_and_private_and_staff_download_it_through_
     # The bytes as received, until a worker re-encodes them: as private and encrypted as the rest.
     assert received.startswith("quarantine/")
     assert_private_and_encrypted(moto_server, bucket, received)
+    # The hourly sweep walks quarantine/ in the bucket too, and leaves a file its PENDING row points at.
+    swept = portal_python(
+        web_env,
+        "from datetime import timedelta\nfrom django.utils import timezone\n"
+        "from complaints.services import evidence_quarantine_sweep\n"
+        "print('SWEPT', evidence_quarantine_sweep(now=timezone.now() + timedelta(days=1)))\n",
+    )
+    assert swept.split("SWEPT")[-1].split() == ["0"], swept
+    assert received in [o["Key"] for o in s3_client(moto_server).list_objects_v2(Bucket=bucket)["Contents"]]
 
     portal_python(web_env, "from complaints.services import evidences_clean_pending\nevidences_clean_pending()\n")
     _, key, _, state = portal_python(web_env, latest).split("EVIDENCE")[-1].split()
