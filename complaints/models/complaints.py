@@ -226,6 +226,9 @@ class Evidence(models.Model):
     # A picture arrives PENDING: stored as received, it is re-encoded by a worker within seconds
     # (complaints.services.evidence). No view serves a file that is not READY.
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.READY)
+    # When a worker took a PENDING picture to re-encode it: another worker leaves it alone until the
+    # claim is CLEAN_CLAIM_SECONDS old (its worker died), then takes it over.
+    claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
     # The citizen's file name can carry their name or more (e.g. "cnic-farah-qureshi.jpg").
     original_name = pii_fields.EncryptedCharField(max_length=255)
     content_type = models.CharField(max_length=50)
@@ -236,6 +239,11 @@ class Evidence(models.Model):
     class Meta:
         verbose_name = _("evidence file")
         verbose_name_plural = _("evidence files")
+        indexes = [
+            # The worker and its sweep look for PENDING pictures every half second: a handful among
+            # millions of READY ones, found without reading the table.
+            models.Index(fields=["id"], condition=Q(state="PENDING"), name="evidence_pending"),
+        ]
 
     def __str__(self) -> str:
         return self.original_name

@@ -16,12 +16,14 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.models import Permission, User
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.utils import timezone
 from PIL import Image, ImageFile
 
 from complaints.evidence import evidence_validate
 from complaints.models import CaseEvent, Complaint, Evidence
 from complaints.services import evidence_clean_one, evidence_quarantine_sweep, evidences_clean_pending
+from complaints.services.evidence import CLEAN_CLAIM_SECONDS
 from tests.factories import complaint_create
 from tests.notices.conftest import seconds_until, worker_start
 
@@ -183,3 +185,75 @@ def test_the_hourly_sweep_deletes_pictures_a_killed_worker_left_in_quarantine(cl
     assert "deleted 1 picture(s) left in quarantine/ without a row" in caplog.text
     assert "leftover" not in caplog.text and "quarantine/20" not in caplog.text
     storage.delete(fresh)
+
+
+@pytest.mark.django_db
+def test_a_picture_another_worker_has_claimed_is_left_to_it_until_its_claim_runs_out(client, x_platform):
+    assert client.post(NEW_URL, {**form_data(x_platform), "evidence": [upload("a.png", png_bytes(), "image/png")]})
+    item = Evidence.objects.get()
+    Evidence.objects.filter(pk=item.pk).update(claimed_at=timezone.now())  # a worker is on it
+    assert evidences_clean_pending() == {}
+    assert Evidence.objects.get().state == Evidence.State.PENDING
+    # That worker died: after CLEAN_CLAIM_SECONDS the picture is taken over.
+    stale = timezone.now() - timedelta(seconds=CLEAN_CLAIM_SECONDS + 1)
+    Evidence.objects.filter(pk=item.pk).update(claimed_at=stale)
+    assert evidences_clean_pending() == {"READY": 1}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_reads_and_writes_storage_outside_any_transaction(client, x_platform, monkeypatch):
+    # Storage may be S3: a transaction (and a pooled server connection) must not wait on it.
+    assert client.post(NEW_URL, {**form_data(x_platform), "evidence": [upload("a.png", png_bytes(), "image/png")]})
+    storage = Evidence.objects.get().file.storage
+    seen: list[bool] = []
+    for name in ("open", "save"):
+        original = getattr(storage, name)
+
+        def recording(*args, _original=original, **kwargs):  # type: ignore[no-untyped-def]
+            seen.append(connection.in_atomic_block)
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(storage, name, recording)
+    assert evidences_clean_pending() == {"READY": 1}
+    assert seen == [False, False]  # the read of the picture as received, the write of the clean one
+
+
+@pytest.mark.django_db
+def test_a_storage_failure_leaves_the_picture_pending_for_the_next_run(client, x_platform, monkeypatch, caplog):
+    assert client.post(NEW_URL, {**form_data(x_platform), "evidence": [upload("a.png", png_bytes(), "image/png")]})
+    storage = Evidence.objects.get().file.storage
+
+    def unreachable(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise ConnectionError("storage unreachable")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(storage, "open", unreachable)
+        assert evidences_clean_pending() == {}
+    item = Evidence.objects.get()
+    assert (item.state, item.claimed_at) == (Evidence.State.PENDING, None)  # not held for two minutes
+    assert "not checked (ConnectionError); the next run tries again" in caplog.text
+    assert evidences_clean_pending() == {"READY": 1}
+
+
+@pytest.mark.django_db
+def test_a_worker_whose_claim_was_taken_over_records_nothing_and_leaves_no_file(client, x_platform, monkeypatch):
+    import complaints.evidence
+
+    assert client.post(NEW_URL, {**form_data(x_platform), "evidence": [upload("a.png", png_bytes(), "image/png")]})
+    item = Evidence.objects.get()
+    storage = item.file.storage
+    saved: list[str] = []
+    original_save, original_clean = storage.save, complaints.evidence.evidence_clean
+
+    def slow_clean(kind, content):  # type: ignore[no-untyped-def]
+        # Meanwhile the claim ran out and another worker took the picture over.
+        Evidence.objects.filter(pk=item.pk).update(claimed_at=timezone.now() + timedelta(seconds=1))
+        return original_clean(kind, content)
+
+    monkeypatch.setattr(complaints.evidence, "evidence_clean", slow_clean)
+    monkeypatch.setattr(storage, "save", lambda *a, **k: saved.append(original_save(*a, **k)) or saved[-1])
+    assert evidence_clean_one(evidence_id=item.pk) is None
+    item.refresh_from_db()
+    assert item.state == Evidence.State.PENDING and storage.exists(item.file.name)  # the other worker's now
+    assert saved and not storage.exists(saved[0])  # this worker's re-encoded copy is gone
+    assert not CaseEvent.objects.filter(kind=CaseEvent.Kind.EVIDENCE_CHECKED).exists()
